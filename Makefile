@@ -1,0 +1,60 @@
+# wiretale: `make run` analyses the bundled captures, `make test` checks
+# everything. Both install what they need on a fresh Debian machine.
+
+GO          ?= go
+BIN         := bin/wiretale
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -X main.version=$(VERSION)
+GOBIN       := $(shell $(GO) env GOPATH)/bin
+STATICCHECK := $(GOBIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: all build run test deps vet lint unit pcaps golden bench fuzz clean
+
+all: build
+
+# libpcap-dev is needed by `wiretale live` (cgo); installed through apt
+# when its header is missing.
+deps:
+	@if [ ! -f /usr/include/pcap/pcap.h ] && [ ! -f /usr/include/pcap.h ]; then \
+		echo "installing libpcap-dev"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpcap-dev >/dev/null; \
+	fi
+
+build: deps
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/wiretale
+
+# Analyse every sample capture, each on its own, as an operator would.
+run: build
+	@$(GO) run ./internal/samples/gen -commands | while read -r file args; do \
+		echo "=== wiretale analyze $$args $$file"; \
+		./$(BIN) analyze $$args $$file; status=$$?; \
+		if [ $$status -ne 0 ]; then echo "(exit status $$status)"; fi; \
+		echo; \
+	done
+
+test: deps vet lint unit
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+$(STATICCHECK):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+# Regenerate the sample captures (byte for byte the same) and their README.
+pcaps:
+	$(GO) run ./internal/samples/gen -dir pcaps
+
+# Rewrite golden reports after an intended change; review the diff.
+golden:
+	$(GO) test ./... -run Golden -update
+
+clean:
+	rm -rf bin

@@ -1,0 +1,215 @@
+// Package engine runs the pipeline: sources → decode → detectors → report.
+//
+// Analyzer is the part shared by file analysis (Run) and live capture: it
+// decodes each packet into one reused Frame, hands it to every detector,
+// and assembles the report on demand.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/wiretale/wiretale/decode"
+	"github.com/wiretale/wiretale/detectors"
+	"github.com/wiretale/wiretale/report"
+	"github.com/wiretale/wiretale/source"
+)
+
+// ErrPartialInput says that the report is complete for what was read but
+// some input was cut short or corrupt.
+var ErrPartialInput = errors.New("some input was cut short or corrupt")
+
+// Analyzer feeds packets to detectors.
+type Analyzer struct {
+	dets    []detectors.Detector
+	infos   []detectors.Info
+	frame   decode.Frame
+	packets int64
+	now     time.Time // latest timestamp seen or advanced to
+}
+
+// NewAnalyzer returns an analyzer over the given detectors (as built by
+// detectors.Build, with their descriptions).
+func NewAnalyzer(dets []detectors.Detector, infos []detectors.Info) *Analyzer {
+	return &Analyzer{dets: dets, infos: infos}
+}
+
+// Packet decodes one packet from source src and shows it to every
+// detector. Packets of link types wiretale cannot decode are only counted
+// (their sources count them as undecoded).
+func (a *Analyzer) Packet(src int, p *source.Packet) {
+	a.packets++
+	if !p.LinkType.Known() {
+		return
+	}
+	f := &a.frame
+	f.Source = src
+	f.Number = p.Number
+	f.Time = p.Time
+	f.WireLen = p.WireLen
+	decode.Decode(f, p.LinkType, p.Data)
+	for _, d := range a.dets {
+		d.Observe(f)
+	}
+	if p.Time.After(a.now) {
+		a.now = p.Time
+	}
+}
+
+// Advance moves every detector's clock to now (a live capture's wall
+// clock when no packet arrives, or the end of a file).
+func (a *Analyzer) Advance(now time.Time) {
+	if now.After(a.now) {
+		a.now = now
+	}
+	for _, d := range a.dets {
+		d.Advance(a.now)
+	}
+}
+
+// Packets returns how many packets were seen.
+func (a *Analyzer) Packets() int64 { return a.packets }
+
+// Now returns the latest time seen or advanced to.
+func (a *Analyzer) Now() time.Time { return a.now }
+
+// Input describes one source for the report: its counters, and the link
+// types it held (to say which detectors were blind) and how it ended.
+type Input struct {
+	report.Source
+	LinkTypes []decode.LinkType
+	Err       error
+}
+
+// Report assembles the report from the inputs' descriptions and the
+// detectors' findings so far. It may be called repeatedly.
+func (a *Analyzer) Report(version string, inputs []Input) *report.Report {
+	r := &report.Report{Version: version, Packets: a.packets}
+	for _, in := range inputs {
+		rs := in.Source
+		rs.LinkTypes = []string{}
+		for _, lt := range in.LinkTypes {
+			rs.LinkTypes = append(rs.LinkTypes, lt.String())
+		}
+		rs.Truncated = in.Err != nil
+		if in.Err != nil {
+			msg := in.Err.Error()
+			rs.Error = &msg
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %v; findings cover the %d packets read before it", rs.Name, in.Err, rs.Packets))
+		}
+		if rs.OutOfOrder > 0 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d packets have timestamps earlier than the packet before them; gaps and orderings involving them may be wrong", rs.Name, rs.OutOfOrder))
+		}
+		if rs.Undecoded > 0 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d packets of link types wiretale cannot decode were counted but not analysed", rs.Name, rs.Undecoded))
+		}
+		rs.Blind = blindness(a.infos, in.LinkTypes)
+		r.Sources = append(r.Sources, rs)
+	}
+	for i, d := range a.dets {
+		run := report.DetectorRun{Name: a.infos[i].Name}
+		if e, ok := d.(detectors.Evicter); ok {
+			run.Evicted = e.Evicted()
+			if run.Evicted > 0 {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: state for %d subjects was dropped to bound memory; its findings may be incomplete", run.Name, run.Evicted))
+			}
+		}
+		r.Detectors = append(r.Detectors, run)
+		r.Findings = append(r.Findings, d.Findings()...)
+	}
+	r.Finalize()
+	return r
+}
+
+// blindness lists the detectors that no link type of a source lets see
+// their condition; a pcapng mixing Ethernet and cooked interfaces is not
+// blind.
+func blindness(infos []detectors.Info, lts []decode.LinkType) []report.Blind {
+	out := []report.Blind{}
+	for _, in := range infos {
+		if in.Blind == nil {
+			continue
+		}
+		reason := ""
+		for _, lt := range lts {
+			if !lt.Known() {
+				continue
+			}
+			why := in.Blind(lt)
+			if why == "" {
+				reason = ""
+				break
+			}
+			if reason == "" {
+				reason = why
+			}
+		}
+		if reason != "" {
+			out = append(out, report.Blind{Detector: in.Name, Reason: reason})
+		}
+	}
+	return out
+}
+
+// Run reads every file source to its end (or its first fault), merged by
+// timestamp, and returns the report. Sources that fail part-way are marked
+// in the report; what they held before the fault is analysed.
+func Run(srcs []*source.Source, dets []detectors.Detector, infos []detectors.Info, version string) *report.Report {
+	a := NewAnalyzer(dets, infos)
+	m := source.NewMerger(srcs)
+	for {
+		p, idx, err := m.Next()
+		if err != nil {
+			break
+		}
+		a.Packet(idx, p)
+	}
+	a.Advance(a.now)
+	return a.Report(version, FileInputs(srcs))
+}
+
+// FileInputs describes file sources for Report.
+func FileInputs(srcs []*source.Source) []Input {
+	out := make([]Input, 0, len(srcs))
+	for _, s := range srcs {
+		in := Input{
+			Source: report.Source{
+				Name:       DisplayName(s.Name),
+				Format:     s.Format,
+				Packets:    s.Packets,
+				Bytes:      s.Bytes,
+				OutOfOrder: s.OutOfOrder,
+				Undecoded:  s.Undecoded,
+			},
+			LinkTypes: s.LinkTypes,
+			Err:       s.Err,
+		}
+		if s.Packets > 0 {
+			in.First = &report.Time{Time: s.First}
+			in.Last = &report.Time{Time: s.Last}
+		}
+		out = append(out, in)
+	}
+	return out
+}
+
+// DisplayName is how a source is named in reports: "stdin" for "-", the
+// path as given otherwise.
+func DisplayName(name string) string {
+	if name == "-" {
+		return "stdin"
+	}
+	return filepath.Clean(name)
+}
+
+// Partial reports whether any source ended with a read fault.
+func Partial(srcs []*source.Source) bool {
+	for _, s := range srcs {
+		if s.Err != nil {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,90 @@
+package source
+
+import (
+	"container/heap"
+	"io"
+)
+
+// Merger interleaves several sources into one stream ordered by timestamp
+// (a k-way merge holding one packet per source). Ties go to the source
+// listed first. A source that fails is dropped from the merge; its error
+// stays in its Err.
+type Merger struct {
+	srcs []*Source
+	h    mergeHeap
+	last int // source whose packet was handed out last; refilled on the next call
+	// Failed counts sources that ended with an error.
+	Failed int
+}
+
+type mergeItem struct {
+	pkt Packet
+	src int
+}
+
+type mergeHeap []mergeItem
+
+func (h mergeHeap) Len() int { return len(h) }
+func (h mergeHeap) Less(i, j int) bool {
+	if h[i].pkt.Time.Equal(h[j].pkt.Time) {
+		return h[i].src < h[j].src
+	}
+	return h[i].pkt.Time.Before(h[j].pkt.Time)
+}
+func (h mergeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(mergeItem)) }
+func (h *mergeHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return it
+}
+
+// NewMerger starts a merge over srcs, reading the first packet of each.
+func NewMerger(srcs []*Source) *Merger {
+	m := &Merger{srcs: srcs, last: -1, h: make(mergeHeap, 0, len(srcs))}
+	for i := range srcs {
+		m.fill(i)
+	}
+	heap.Init(&m.h)
+	return m
+}
+
+func (m *Merger) fill(i int) bool {
+	var p Packet
+	if err := m.srcs[i].Next(&p); err != nil {
+		if err != io.EOF {
+			m.Failed++
+		}
+		return false
+	}
+	m.h = append(m.h, mergeItem{pkt: p, src: i})
+	return true
+}
+
+// Next returns the earliest pending packet and the index of its source, or
+// io.EOF when every source has ended. The packet's data stays valid until
+// the following call.
+func (m *Merger) Next() (*Packet, int, error) {
+	if m.last >= 0 {
+		// The packet handed out last is consumed: read its source's next one
+		// into the heap's top slot (it is still there) and restore order.
+		var p Packet
+		if err := m.srcs[m.last].Next(&p); err != nil {
+			if err != io.EOF {
+				m.Failed++
+			}
+			heap.Pop(&m.h)
+		} else {
+			m.h[0].pkt = p
+			heap.Fix(&m.h, 0)
+		}
+		m.last = -1
+	}
+	if len(m.h) == 0 {
+		return nil, -1, io.EOF
+	}
+	top := &m.h[0]
+	m.last = top.src
+	return &top.pkt, top.src, nil
+}

@@ -1,0 +1,267 @@
+// Package source opens captures (pcap, pcapng, either gzip-compressed, a
+// file or standard input) and yields their packets, merged by timestamp
+// when there are several.
+package source
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/wiretale/wiretale/decode"
+)
+
+// readBufferSize is the buffer between the file and the pcap reader. Large
+// reads keep system calls rare on multi-gigabyte captures.
+const readBufferSize = 1 << 20
+
+// Errors from Open that callers branch on. Both mean the input is refused.
+var (
+	ErrEmpty      = errors.New("empty file")
+	ErrNotCapture = errors.New("not a pcap or pcapng capture")
+)
+
+// File-format magic numbers: pcap (microsecond and nanosecond, both byte
+// orders), pcapng's section header block type, gzip.
+const (
+	magicPcapUsec    = 0xa1b2c3d4
+	magicPcapNsec    = 0xa1b23c4d
+	magicPcapModUsec = 0xa1b2cd34 // Kuznetzov's modified pcap (old Red Hat tcpdump)
+	magicPcapng      = 0x0a0d0d0a
+)
+
+// Packet is one captured packet. Data belongs to the source's reader and
+// is valid only until that source's next packet.
+type Packet struct {
+	Data     []byte
+	Time     time.Time
+	WireLen  int
+	LinkType decode.LinkType
+	Number   int64 // 1-based within the source
+}
+
+// packetReader is what pcapgo's two readers have in common, plus the link
+// type of the packet just read.
+type packetReader interface {
+	next() ([]byte, gopacket.CaptureInfo, decode.LinkType, error)
+}
+
+// Source is one capture being read.
+type Source struct {
+	Name   string // as given by the user; "-" is standard input
+	Format string // "pcap", "pcap (nanosecond)", "pcapng", with ", gzip" when compressed
+
+	// Counters, updated as packets are read.
+	Packets     int64
+	Bytes       int64 // sum of wire lengths
+	First, Last time.Time
+	OutOfOrder  int64
+	Undecoded   int64
+	LinkTypes   []decode.LinkType // in order of first appearance
+
+	// Err is the error that ended reading early; nil after a clean end.
+	Err error
+
+	r      packetReader
+	closer io.Closer
+	done   bool
+}
+
+// Open opens a capture file by name ("-" for stdin, read from the given
+// reader) and reads its file header. A missing file, an empty one, or one
+// that is not a capture is an error; the caller refuses it.
+func Open(name string, stdin io.Reader) (*Source, error) {
+	var (
+		in     io.Reader
+		closer io.Closer
+	)
+	if name == "-" {
+		in = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			f.Close()
+			return nil, fmt.Errorf("%s is a directory", name)
+		}
+		in, closer = f, f
+	}
+	s, err := FromReader(name, in)
+	if err != nil {
+		if closer != nil {
+			closer.Close()
+		}
+		return nil, err
+	}
+	s.closer = closer
+	return s, nil
+}
+
+// FromReader reads a capture from r, detecting gzip, pcap and pcapng by
+// their magic numbers rather than by name.
+func FromReader(name string, r io.Reader) (*Source, error) {
+	br := bufio.NewReaderSize(r, readBufferSize)
+	head, err := br.Peek(4)
+	if len(head) == 0 && (err == io.EOF || err == nil) {
+		return nil, ErrEmpty
+	}
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	s := &Source{Name: name}
+	compressed := false
+	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip header: %w", err)
+		}
+		br = bufio.NewReaderSize(zr, readBufferSize)
+		compressed = true
+		head, err = br.Peek(4)
+		if len(head) == 0 {
+			if err == nil || err == io.EOF {
+				return nil, fmt.Errorf("%w (after decompression)", ErrEmpty)
+			}
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+	}
+	if len(head) < 4 {
+		return nil, fmt.Errorf("%w: only %d bytes", ErrNotCapture, len(head))
+	}
+	le, be := binary.LittleEndian.Uint32(head), binary.BigEndian.Uint32(head)
+	switch {
+	case le == magicPcapng:
+		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
+		if err != nil {
+			return nil, fmt.Errorf("%w: pcapng header: %v", ErrNotCapture, err)
+		}
+		s.r = &ngReader{r: ng}
+		s.Format = "pcapng"
+	case le == magicPcapUsec || be == magicPcapUsec || le == magicPcapNsec || be == magicPcapNsec:
+		pr, err := pcapgo.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%w: pcap header: %v", ErrNotCapture, err)
+		}
+		s.r = &pcapReader{r: pr, lt: decode.LinkType(pr.LinkType())}
+		s.Format = "pcap"
+		if pr.Resolution() == gopacket.TimestampResolutionNanosecond {
+			s.Format = "pcap (nanosecond)"
+		}
+	case le == magicPcapModUsec || be == magicPcapModUsec:
+		return nil, fmt.Errorf("%w: modified (Kuznetzov) pcap is not supported; convert it with 'editcap -F pcap'", ErrNotCapture)
+	default:
+		return nil, fmt.Errorf("%w: unrecognised magic 0x%08x", ErrNotCapture, be)
+	}
+	if compressed {
+		s.Format += ", gzip"
+	}
+	return s, nil
+}
+
+// Next reads the next packet into p. It returns io.EOF at the clean end of
+// the capture; any other error means the capture is cut short or corrupt
+// at that point, and is also kept in s.Err.
+func (s *Source) Next(p *Packet) error {
+	if s.done {
+		if s.Err != nil {
+			return s.Err
+		}
+		return io.EOF
+	}
+	data, ci, lt, err := s.r.next()
+	if err != nil {
+		s.done = true
+		if err == io.EOF {
+			return io.EOF
+		}
+		s.Err = describeReadError(err)
+		return s.Err
+	}
+	s.Packets++
+	p.Data = data
+	p.Time = ci.Timestamp
+	p.WireLen = ci.Length
+	p.LinkType = lt
+	p.Number = s.Packets
+	s.Bytes += int64(ci.Length)
+	if s.Packets == 1 {
+		s.First = ci.Timestamp
+	} else if ci.Timestamp.Before(s.Last) {
+		s.OutOfOrder++
+	}
+	if s.Packets == 1 || ci.Timestamp.After(s.Last) {
+		s.Last = ci.Timestamp
+	}
+	if s.Packets == 1 || lt != s.LinkTypes[len(s.LinkTypes)-1] {
+		s.noteLinkType(lt)
+	}
+	if !lt.Known() {
+		s.Undecoded++
+	}
+	return nil
+}
+
+func (s *Source) noteLinkType(lt decode.LinkType) {
+	for _, have := range s.LinkTypes {
+		if have == lt {
+			return
+		}
+	}
+	s.LinkTypes = append(s.LinkTypes, lt)
+}
+
+// Close releases the file.
+func (s *Source) Close() error {
+	if s.closer == nil {
+		return nil
+	}
+	return s.closer.Close()
+}
+
+// describeReadError turns a reader's error into one sentence an operator
+// can act on, keeping the original for errors.Is.
+func describeReadError(err error) error {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("capture cut short: the last record is incomplete (was tcpdump stopped while writing?): %w", err)
+	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader):
+		return fmt.Errorf("corrupt gzip stream: %w", err)
+	}
+	return fmt.Errorf("corrupt record: %w", err)
+}
+
+type pcapReader struct {
+	r  *pcapgo.Reader
+	lt decode.LinkType
+}
+
+func (p *pcapReader) next() ([]byte, gopacket.CaptureInfo, decode.LinkType, error) {
+	data, ci, err := p.r.ZeroCopyReadPacketData()
+	return data, ci, p.lt, err
+}
+
+type ngReader struct {
+	r *pcapgo.NgReader
+}
+
+func (n *ngReader) next() ([]byte, gopacket.CaptureInfo, decode.LinkType, error) {
+	data, ci, err := n.r.ZeroCopyReadPacketData()
+	if err != nil {
+		return nil, ci, 0, err
+	}
+	iface, err := n.r.Interface(ci.InterfaceIndex)
+	if err != nil {
+		return nil, ci, 0, err
+	}
+	return data, ci, decode.LinkType(iface.LinkType), nil
+}
