@@ -72,6 +72,7 @@ type doubleVLANGroup struct {
 	log           eventLog
 	dst           decode.MAC
 	srcIP, dstIP  string
+	oversizeSeen  bool
 	firstOversize int64 // frame number
 }
 
@@ -128,8 +129,8 @@ func (d *doubleVLAN) Observe(f *decode.Frame) {
 	g.maxLen = max(g.maxLen, f.WireLen)
 	if f.WireLen > d.limit {
 		g.oversize++
-		if g.firstOversize == 0 {
-			g.firstOversize = f.Number
+		if !g.oversizeSeen {
+			g.oversizeSeen, g.firstOversize = true, f.Number
 			g.log.add(f.Time, d.severity(k, g), f.Number,
 				"first double-tagged frame over the %d-byte limit: %d bytes; MTU-%d ports drop it",
 				d.limit, f.WireLen, d.mtu)
@@ -188,7 +189,7 @@ func (d *doubleVLAN) Findings() []report.Finding {
 			"allowed_outer":   d.allowed[k.outer],
 			"example_dst_mac": g.dst.String(),
 		}
-		if g.firstOversize != 0 {
+		if g.oversizeSeen {
 			details["first_oversize_frame"] = g.firstOversize
 		}
 		if g.etherType != 0 {

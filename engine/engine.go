@@ -81,6 +81,7 @@ type Input struct {
 	report.Source
 	LinkTypes []decode.LinkType
 	Err       error
+	FarFuture int64 // packets stamped after year 9999
 }
 
 // Report assembles the report from the inputs' descriptions and the
@@ -97,13 +98,16 @@ func (a *Analyzer) Report(version string, inputs []Input) *report.Report {
 		if in.Err != nil {
 			msg := in.Err.Error()
 			rs.Error = &msg
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %v; findings cover the %d packets read before it", rs.Name, in.Err, rs.Packets))
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %v; findings cover the %s read before it", rs.Name, in.Err, packetsPhrase(rs.Packets)))
 		}
 		if rs.OutOfOrder > 0 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d packets have timestamps earlier than the packet before them; gaps and orderings involving them may be wrong", rs.Name, rs.OutOfOrder))
 		}
 		if rs.Undecoded > 0 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d packets of link types wiretale cannot decode were counted but not analysed", rs.Name, rs.Undecoded))
+		}
+		if in.FarFuture > 0 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d packets carry timestamps after the year 9999 (a corrupt timestamp resolution or offset); they are shown as 9999-12-31", rs.Name, in.FarFuture))
 		}
 		rs.Blind = blindness(a.infos, in.LinkTypes)
 		r.Sources = append(r.Sources, rs)
@@ -185,6 +189,7 @@ func FileInputs(srcs []*source.Source) []Input {
 			},
 			LinkTypes: s.LinkTypes,
 			Err:       s.Err,
+			FarFuture: s.FarFuture,
 		}
 		if s.Packets > 0 {
 			in.First = &report.Time{Time: s.First}
@@ -212,4 +217,11 @@ func Partial(srcs []*source.Source) bool {
 		}
 	}
 	return false
+}
+
+func packetsPhrase(n int64) string {
+	if n == 1 {
+		return "1 packet"
+	}
+	return fmt.Sprintf("%d packets", n)
 }

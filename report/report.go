@@ -74,9 +74,24 @@ const TimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 // Time is a timestamp that marshals in TimeLayout.
 type Time struct{ time.Time }
 
+// MaxTime is the latest instant RFC 3339 can write (year 9999). Corrupt
+// pcapng timestamps can lie far beyond it; they are written as MaxTime so
+// the report stays parseable, and the report warns about them.
+var MaxTime = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+
 // MarshalJSON implements json.Marshaler.
 func (t Time) MarshalJSON() ([]byte, error) {
-	return json.Marshal(t.UTC().Format(TimeLayout))
+	return json.Marshal(FormatTime(t.Time))
+}
+
+// FormatTime formats t in TimeLayout, clamped to the years RFC 3339 allows.
+func FormatTime(t time.Time) string {
+	if t.After(MaxTime) {
+		t = MaxTime
+	} else if t.Year() < 0 {
+		t = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return t.UTC().Format(TimeLayout)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.

@@ -5,6 +5,7 @@ package source
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -38,6 +39,9 @@ const (
 	magicPcapng      = 0x0a0d0d0a
 )
 
+// maxRFC3339Unix is 9999-12-31T23:59:59Z, the last second RFC 3339 writes.
+const maxRFC3339Unix = 253402300799
+
 // Packet is one captured packet. Data belongs to the source's reader and
 // is valid only until that source's next packet.
 type Packet struct {
@@ -65,6 +69,9 @@ type Source struct {
 	First, Last time.Time
 	OutOfOrder  int64
 	Undecoded   int64
+	// FarFuture counts packets stamped after year 9999, which only a corrupt
+	// timestamp (resolution or offset) produces.
+	FarFuture int64
 	LinkTypes   []decode.LinkType // in order of first appearance
 
 	// Err is the error that ended reading early; nil after a clean end.
@@ -73,6 +80,7 @@ type Source struct {
 	r      packetReader
 	closer io.Closer
 	done   bool
+	fcsLen int // bytes of frame check sequence at the end of every frame, from the pcap header
 }
 
 // Open opens a capture file by name ("-" for stdin, read from the given
@@ -141,13 +149,20 @@ func FromReader(name string, r io.Reader) (*Source, error) {
 	le, be := binary.LittleEndian.Uint32(head), binary.BigEndian.Uint32(head)
 	switch {
 	case le == magicPcapng:
-		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
+		// A section of an unknown major version is an error rather than
+		// skipped silently: the report then says the input was incomplete.
+		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return nil, fmt.Errorf("%w: pcapng header: %v", ErrNotCapture, err)
 		}
 		s.r = &ngReader{r: ng}
 		s.Format = "pcapng"
 	case le == magicPcapUsec || be == magicPcapUsec || le == magicPcapNsec || be == magicPcapNsec:
+		br, fcs, err := checkPcapHeader(br, le == magicPcapUsec || le == magicPcapNsec)
+		if err != nil {
+			return nil, err
+		}
+		s.fcsLen = fcs
 		pr, err := pcapgo.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("%w: pcap header: %v", ErrNotCapture, err)
@@ -166,6 +181,44 @@ func FromReader(name string, r io.Reader) (*Source, error) {
 		s.Format += ", gzip"
 	}
 	return s, nil
+}
+
+// checkPcapHeader validates what pcapgo does not and repairs what it is
+// too strict about: major version 2 with any minor version (libpcap and
+// Wireshark read 2.0–2.3 files; pcapgo insists on 2.4), and the link-type
+// field's upper bits (draft-ietf-opsawg-pcap §4: reserved bits must be
+// zero; the F bit says how many bytes of FCS end each frame).
+func checkPcapHeader(br *bufio.Reader, littleEndian bool) (*bufio.Reader, int, error) {
+	hdr, err := br.Peek(24)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: pcap header is %d bytes, need 24", ErrNotCapture, len(hdr))
+	}
+	var bo binary.ByteOrder = binary.BigEndian
+	if littleEndian {
+		bo = binary.LittleEndian
+	}
+	major, minor := bo.Uint16(hdr[4:]), bo.Uint16(hdr[6:])
+	if major != 2 || minor > 4 {
+		return nil, 0, fmt.Errorf("%w: pcap version %d.%d is not supported (want 2.x)", ErrNotCapture, major, minor)
+	}
+	lt := bo.Uint32(hdr[20:])
+	if lt&0x03ff0000 != 0 {
+		return nil, 0, fmt.Errorf("%w: pcap header link-type field 0x%08x has reserved bits set", ErrNotCapture, lt)
+	}
+	fcs := 0
+	if lt&0x04000000 != 0 {
+		fcs = int(lt>>28) * 2
+	}
+	if minor == 4 && lt&0xffff0000 == 0 {
+		return br, fcs, nil
+	}
+	fixed := append([]byte(nil), hdr...)
+	bo.PutUint16(fixed[6:], 4)
+	bo.PutUint32(fixed[20:], lt&0xffff)
+	if _, err := br.Discard(24); err != nil {
+		return nil, 0, err
+	}
+	return bufio.NewReaderSize(io.MultiReader(bytes.NewReader(fixed), br), readBufferSize), fcs, nil
 }
 
 // Next reads the next packet into p. It returns io.EOF at the clean end of
@@ -191,6 +244,13 @@ func (s *Source) Next(p *Packet) error {
 	p.Data = data
 	p.Time = ci.Timestamp
 	p.WireLen = ci.Length
+	if s.fcsLen > 0 {
+		// Frame sizes are judged without the FCS, as on every other capture.
+		p.WireLen = max(0, p.WireLen-s.fcsLen)
+		if len(data) > p.WireLen {
+			p.Data = data[:p.WireLen]
+		}
+	}
 	p.LinkType = lt
 	p.Number = s.Packets
 	s.Bytes += int64(ci.Length)
@@ -207,6 +267,9 @@ func (s *Source) Next(p *Packet) error {
 	}
 	if !lt.Known() {
 		s.Undecoded++
+	}
+	if ci.Timestamp.Unix() > maxRFC3339Unix {
+		s.FarFuture++
 	}
 	return nil
 }
@@ -263,5 +326,21 @@ func (n *ngReader) next() ([]byte, gopacket.CaptureInfo, decode.LinkType, error)
 	if err != nil {
 		return nil, ci, 0, err
 	}
+	if res := iface.TimestampResolution; res.Binary() && res.Exponent() < 30 {
+		ci.Timestamp = fixBinaryResolution(ci.Timestamp, res.Exponent())
+	}
 	return data, ci, decode.LinkType(iface.LinkType), nil
+}
+
+// fixBinaryResolution undoes pcapgo's rounding of binary if_tsresol
+// (2^-e seconds): it scales the fraction by the integer 1e9/2^e (953 for
+// 2^-20 instead of 953.67), losing up to 0.07% of a second. The raw
+// fraction is recovered exactly by dividing by that same integer.
+func fixBinaryResolution(t time.Time, e uint8) time.Time {
+	scale := int64(1e9) >> e // what pcapgo multiplied by (1e9 / 2^e, truncated)
+	if scale == 0 {
+		return t
+	}
+	frac := int64(t.Nanosecond()) / scale
+	return time.Unix(t.Unix(), frac*1e9>>e).UTC()
 }

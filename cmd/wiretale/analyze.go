@@ -138,7 +138,7 @@ func runAnalyze(cfg analyzeConfig, stdin io.Reader, stdout, stderr io.Writer) er
 	if engine.Partial(srcs) {
 		for _, s := range srcs {
 			if s.Err != nil {
-				fmt.Fprintf(stderr, "wiretale: warning: %s: %s; the report covers the %d packets before it\n",
+				fmt.Fprintf(stderr, "wiretale: warning: %s: %s; the report covers the %d packet(s) before it\n",
 					engine.DisplayName(s.Name), oneLine(s.Err.Error()), s.Packets)
 			}
 		}
