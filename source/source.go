@@ -72,7 +72,7 @@ type Source struct {
 	// FarFuture counts packets stamped after year 9999, which only a corrupt
 	// timestamp (resolution or offset) produces.
 	FarFuture int64
-	LinkTypes   []decode.LinkType // in order of first appearance
+	LinkTypes []decode.LinkType // in order of first appearance
 
 	// Err is the error that ended reading early; nil after a clean end.
 	Err error
