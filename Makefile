@@ -9,7 +9,7 @@ GOBIN       := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test deps vet lint unit pcaps golden bench fuzz clean
+.PHONY: all build run test deps vet lint unit chromium-deps test-browser screenshot pcaps golden bench fuzz clean
 
 all: build
 
@@ -33,7 +33,7 @@ run: build
 		echo; \
 	done
 
-test: deps vet lint unit
+test: deps vet lint unit test-browser
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
@@ -47,6 +47,21 @@ lint: $(STATICCHECK)
 
 unit:
 	$(GO) test -count=1 ./...
+
+# The HTML report rendered in headless Chromium (Debian's package,
+# installed when missing): no console errors, every finding shown.
+chromium-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium for the HTML render test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	}
+
+test-browser: chromium-deps
+	$(GO) test -count=1 ./cmd/wiretale -run TestHTMLInChromium -browser
+
+# Refresh the screenshot README links to.
+screenshot: chromium-deps
+	$(GO) test -count=1 ./cmd/wiretale -run TestHTMLInChromium -browser -screenshot docs/report-screenshot.png
 
 # Regenerate the sample captures (byte for byte the same) and their README.
 pcaps:

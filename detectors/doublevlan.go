@@ -73,7 +73,8 @@ type doubleVLANGroup struct {
 	dst           decode.MAC
 	srcIP, dstIP  string
 	oversizeSeen  bool
-	firstOversize int64 // frame number
+	oversizeEx    frameSample // first oversize frames, for the evidence file
+	firstOversize int64       // frame number
 }
 
 type doubleVLAN struct {
@@ -129,6 +130,7 @@ func (d *doubleVLAN) Observe(f *decode.Frame) {
 	g.maxLen = max(g.maxLen, f.WireLen)
 	if f.WireLen > d.limit {
 		g.oversize++
+		g.oversizeEx.add(f.Number)
 		if !g.oversizeSeen {
 			g.oversizeSeen, g.firstOversize = true, f.Number
 			g.log.add(f.Time, d.severity(k, g), f.Number,
@@ -209,6 +211,7 @@ func (d *doubleVLAN) Findings() []report.Finding {
 			Last:          report.Time{Time: g.last},
 			Count:         g.count,
 			Frames:        g.frames.list(),
+			Evidence:      append(g.frames.list(), g.oversizeEx.list()...),
 			Details:       details,
 			Events:        g.log.events(),
 			EventsOmitted: g.log.omitted,

@@ -90,6 +90,7 @@ type oversizeGroup struct {
 	exSrc       netip.Addr
 	exDst       netip.Addr
 	exProto     uint8
+	maxFrame    int64 // the largest frame's number
 	frames      frameSample
 	log         eventLog
 }
@@ -152,6 +153,7 @@ func (o *oversize) Observe(f *decode.Frame) {
 	if f.WireLen > g.maxLen {
 		g.maxLen, g.maxL3 = f.WireLen, l3
 		g.exSrc, g.exDst, g.exProto = f.SrcIP, f.DstIP, f.Proto
+		g.maxFrame = f.Number
 	}
 }
 
@@ -246,6 +248,7 @@ func (o *oversize) Findings() []report.Finding {
 			Last:          report.Time{Time: g.last},
 			Count:         g.count,
 			Frames:        g.frames.list(),
+			Evidence:      append(g.frames.list(), g.maxFrame),
 			Details:       details,
 			Events:        g.log.events(),
 			EventsOmitted: g.log.omitted,

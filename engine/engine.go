@@ -123,6 +123,19 @@ func (a *Analyzer) Report(version string, inputs []Input) *report.Report {
 		r.Detectors = append(r.Detectors, run)
 		r.Findings = append(r.Findings, d.Findings()...)
 	}
+	r.Codes = map[string]report.CodeInfo{}
+	for _, f := range r.Findings {
+		if _, ok := r.Codes[f.Code]; ok {
+			continue
+		}
+		for _, in := range a.infos {
+			for _, c := range in.Codes {
+				if c.Code == f.Code {
+					r.Codes[f.Code] = report.CodeInfo{Title: c.Title, Meaning: c.Meaning, Check: c.Check}
+				}
+			}
+		}
+	}
 	r.Finalize()
 	return r
 }

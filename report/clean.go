@@ -8,9 +8,9 @@ import (
 	"unicode/utf8"
 )
 
-// maxStringLen bounds any one string taken from a packet (a DHCP hostname
-// is at most 255 bytes; nothing legitimate is longer).
-const maxStringLen = 256
+// maxStringLen bounds any one string in a report (a DHCP hostname
+// is at most 255 bytes; the longest summaries are a few hundred).
+const maxStringLen = 1024
 
 // Clean makes a string safe to print in any format: invalid UTF-8 becomes
 // U+FFFD, control characters (C0, DEL, C1: terminal escapes among them)

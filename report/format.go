@@ -13,8 +13,10 @@ type Renderer func(w io.Writer, r *Report) error
 // renderers maps format names to renderers; later formats register here.
 func renderers() map[string]Renderer {
 	return map[string]Renderer{
-		"table": WriteTable,
-		"json":  WriteJSON,
+		"table":    WriteTable,
+		"json":     WriteJSON,
+		"markdown": WriteMarkdown,
+		"html":     WriteHTML,
 	}
 }
 

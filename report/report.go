@@ -115,6 +115,25 @@ type Report struct {
 	Findings  []Finding     `json:"findings"`
 	Timeline  []Event       `json:"timeline"`
 	Warnings  []string      `json:"warnings"`
+	// Codes explains every code that has a finding: what it means and what
+	// to check next, for the reader who did not run the capture.
+	Codes map[string]CodeInfo `json:"codes"`
+	// Evidence names the pcapng of the frames behind the findings, when
+	// one was written (--evidence).
+	Evidence *Evidence `json:"evidence,omitempty"`
+}
+
+// CodeInfo explains a finding code in plain language.
+type CodeInfo struct {
+	Title   string `json:"title"`
+	Meaning string `json:"meaning"`
+	Check   string `json:"check"`
+}
+
+// Evidence describes the evidence capture written alongside the report.
+type Evidence struct {
+	File    string `json:"file"`
+	Packets int    `json:"packets"`
 }
 
 // Source describes one input: a file, standard input or an interface.
@@ -179,6 +198,10 @@ type Finding struct {
 	// Events are the finding's own timeline entries; Build moves them into
 	// Report.Timeline.
 	Events []Event `json:"-"`
+	// Evidence lists the frames (in the finding's source) that prove it,
+	// with context around them where it helps, for --evidence. Frames is
+	// used when it is empty.
+	Evidence []int64 `json:"-"`
 }
 
 // Event is one entry of the timeline.
@@ -190,6 +213,9 @@ type Event struct {
 	// Frame is the frame number (in the finding's source) the event is
 	// about, or 0.
 	Frame int64 `json:"frame,omitempty"`
+	// Duration, when set, says the event spans [time, time+duration]: a
+	// silence, a gap, a conversation.
+	Duration float64 `json:"duration_s,omitempty"`
 }
 
 // FindingID derives a short stable identifier from what makes a finding
@@ -274,6 +300,9 @@ func (r *Report) Finalize() {
 	}
 	if r.Detectors == nil {
 		r.Detectors = []DetectorRun{}
+	}
+	if r.Codes == nil {
+		r.Codes = map[string]CodeInfo{}
 	}
 }
 

@@ -75,6 +75,8 @@ func WriteTable(w io.Writer, r *Report) error {
 		}
 	}
 
+	writeTableCodes(ew, r)
+
 	if len(r.Timeline) > 0 {
 		fmt.Fprintln(ew, "\nTIMELINE")
 		codes := make(map[string]string, len(r.Findings))
@@ -182,4 +184,38 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	e.err = err
 	return n, err
+}
+
+// writeTableCodes explains each code that has a finding, once.
+func writeTableCodes(w io.Writer, r *Report) {
+	var codes []string
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		if _, ok := r.Codes[f.Code]; ok && !seen[f.Code] {
+			seen[f.Code] = true
+			codes = append(codes, f.Code)
+		}
+	}
+	if len(codes) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nWHAT THE FINDINGS MEAN")
+	for _, code := range codes {
+		c := r.Codes[code]
+		fmt.Fprintf(w, "%s: %s\n", code, c.Title)
+		writeIndented(w, "What it means: "+c.Meaning)
+		writeIndented(w, "What to check: "+c.Check)
+	}
+}
+
+// writeIndented wraps text under a heading: four spaces, six on
+// continuation lines, never past tableWidth.
+func writeIndented(w io.Writer, text string) {
+	for i, line := range wrap(text, tableWidth-6) {
+		indent := "      "
+		if i == 0 {
+			indent = "    "
+		}
+		fmt.Fprintf(w, "%s%s\n", indent, line)
+	}
 }

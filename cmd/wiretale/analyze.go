@@ -11,6 +11,7 @@ import (
 
 	"github.com/wiretale/wiretale/detectors"
 	"github.com/wiretale/wiretale/engine"
+	"github.com/wiretale/wiretale/evidence"
 	"github.com/wiretale/wiretale/report"
 	"github.com/wiretale/wiretale/source"
 )
@@ -21,6 +22,8 @@ type analyzeFlags struct {
 	format    string
 	output    string
 	detectors []string
+	failOn    string
+	evidence  string
 	knobs     []detectorFlags
 }
 
@@ -30,6 +33,8 @@ type analyzeConfig struct {
 	render    report.Renderer
 	output    string // "" for stdout
 	detectors detectors.Config
+	failOn    *report.Severity // nil: never exit 1
+	evidence  string           // "" for none
 }
 
 func (fl *analyzeFlags) register(cmd *cobra.Command) {
@@ -37,6 +42,8 @@ func (fl *analyzeFlags) register(cmd *cobra.Command) {
 	f.StringVarP(&fl.format, "format", "f", "table", "report format: "+strings.Join(report.Formats(), ", "))
 	f.StringVarP(&fl.output, "output", "o", "", "write the report to `FILE` instead of stdout")
 	f.StringSliceVar(&fl.detectors, "detectors", nil, "run only these detectors (comma-separated `LIST`; see 'wiretale detectors')")
+	f.StringVar(&fl.failOn, "fail-on", "", "exit 1 when a finding at or above this `SEVERITY` (info, warning, critical) exists")
+	f.StringVar(&fl.evidence, "evidence", "", "write the frames behind the findings to `FILE.pcapng`, each annotated with its finding")
 	fl.knobs = allDetectorFlags()
 	for _, k := range fl.knobs {
 		k.register(f)
@@ -64,6 +71,14 @@ func (fl *analyzeFlags) parse(args []string) (analyzeConfig, error) {
 		return cfg, usageErr("%v", err)
 	}
 	cfg.format, cfg.render, cfg.output = fl.format, render, fl.output
+	if fl.failOn != "" {
+		sev, err := report.ParseSeverity(fl.failOn)
+		if err != nil {
+			return cfg, usageErr("--fail-on: %v", err)
+		}
+		cfg.failOn = &sev
+	}
+	cfg.evidence = fl.evidence
 
 	d := &cfg.detectors
 	for _, k := range fl.knobs {
@@ -92,13 +107,16 @@ func newAnalyzeCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Long: `Analyse one or more captures (pcap or pcapng, optionally gzip-compressed; - reads
 standard input). Several files are merged by timestamp into one timeline.
 
-Exit status: 0 analysed, 2 could not run (usage, missing or invalid input),
-3 analysed but some input was cut short or corrupt (the report covers what
-was read).`,
+Exit status: 0 analysed; 1 a finding reached --fail-on; 2 could not run
+(usage, missing or invalid input, unwritable output); 3 analysed but some
+input was cut short or corrupt (the report covers what was read). When
+several apply, the highest wins in the order 2, 3, 1.`,
 		Example: `  wiretale analyze compute-35.pcap
   wiretale analyze -f json -o report.json uplink-a.pcapng uplink-b.pcap.gz
   tcpdump -i bond0 -w - | wiretale analyze -
-  wiretale analyze --detectors double-vlan,oversize --mtu 9000 storage.pcap`,
+  wiretale analyze --detectors double-vlan,oversize --mtu 9000 storage.pcap
+  wiretale analyze -f html -o report.html --evidence evidence.pcapng compute-35.pcap
+  wiretale analyze --fail-on critical nightly.pcap || page-someone`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			cfg, err := fl.parse(args)
 			if err != nil {
@@ -122,8 +140,22 @@ func runAnalyze(cfg analyzeConfig, stdin io.Reader, stdout, stderr io.Writer) er
 			s.Close()
 		}
 	}()
-	for _, name := range cfg.inputs {
-		s, err := source.Open(name, stdin)
+	// The evidence pass reads the inputs a second time; standard input is
+	// spooled to a temporary file as it is read so that it can be.
+	reopen := append([]string(nil), cfg.inputs...)
+	for i, name := range cfg.inputs {
+		in := stdin
+		if name == "-" && cfg.evidence != "" {
+			spool, err := os.CreateTemp("", "wiretale-stdin-*.pcap")
+			if err != nil {
+				return usageErr("spool standard input for --evidence: %v", err)
+			}
+			defer os.Remove(spool.Name())
+			defer spool.Close()
+			in = io.TeeReader(stdin, spool)
+			reopen[i] = spool.Name()
+		}
+		s, err := source.Open(name, in)
 		if err != nil {
 			return usageErr("open %s: %v", engine.DisplayName(name), err)
 		}
@@ -132,6 +164,13 @@ func runAnalyze(cfg analyzeConfig, stdin io.Reader, stdout, stderr io.Writer) er
 
 	rep := engine.Run(srcs, dets, infos, version)
 
+	if cfg.evidence != "" {
+		n, err := evidence.Write(cfg.evidence, reopen, rep)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		rep.Evidence = &report.Evidence{File: cfg.evidence, Packets: n}
+	}
 	if err := writeReport(cfg, rep, stdout); err != nil {
 		return usageErr("%v", err)
 	}
@@ -143,6 +182,13 @@ func runAnalyze(cfg analyzeConfig, stdin io.Reader, stdout, stderr io.Writer) er
 			}
 		}
 		return &exitError{code: exitPartial, err: engine.ErrPartialInput}
+	}
+	if cfg.failOn != nil {
+		for _, f := range rep.Findings {
+			if f.Severity >= *cfg.failOn {
+				return &exitError{code: exitFailOn, err: fmt.Errorf("a %s finding reached --fail-on %s", f.Severity, *cfg.failOn)}
+			}
+		}
 	}
 	return nil
 }

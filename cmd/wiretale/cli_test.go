@@ -236,7 +236,7 @@ func TestDetectorsAndVersionCommands(t *testing.T) {
 func TestHostileStringsStayInert(t *testing.T) {
 	name := "evil\x1b[31m|\u202e.pcap"
 	p := writeTemp(t, name, readSample(t, "double-vlan.pcap"))
-	for _, format := range []string{"json", "table"} {
+	for _, format := range []string{"json", "table", "markdown", "html"} {
 		out, _, code := runCLI(t, nil, "analyze", "-f", format, p)
 		if code != 0 {
 			t.Fatal(code)

@@ -50,7 +50,7 @@ func TestGoldenReports(t *testing.T) {
 	// Run from the repository root, as make run does, so reports name
 	// pcaps/NAME.
 	for _, s := range samples.All() {
-		for _, format := range []string{"json", "table"} {
+		for _, format := range []string{"json", "table", "markdown", "html"} {
 			name := strings.TrimSuffix(strings.TrimSuffix(s.Name, ".pcapng"), ".pcap")
 			t.Run(name+"/"+format, func(t *testing.T) {
 				t.Chdir("../..")
@@ -60,7 +60,7 @@ func TestGoldenReports(t *testing.T) {
 				if code != exitOK {
 					t.Fatalf("exit %d, stderr %q", code, stderr)
 				}
-				ext := map[string]string{"json": ".json", "table": ".txt"}[format]
+				ext := map[string]string{"json": ".json", "table": ".txt", "markdown": ".md", "html": ".html"}[format]
 				compareGolden(t, filepath.Join(golden, name+ext), stdout)
 			})
 		}

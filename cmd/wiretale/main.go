@@ -54,7 +54,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil && ee.code != exitFailOn && ee.code != exitPartial {
+		if ee.err != nil && ee.code != exitPartial {
 			fmt.Fprintf(stderr, "wiretale: %s\n", oneLine(ee.err.Error()))
 		}
 		return ee.code

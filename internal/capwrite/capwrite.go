@@ -15,9 +15,9 @@ import (
 type Packet struct {
 	Time      time.Time
 	Data      []byte
-	WireLen   int    // 0 means len(Data)
-	Interface int    // pcapng interface index
-	Comment   string // pcapng packet comment (opt_comment)
+	WireLen   int      // 0 means len(Data)
+	Interface int      // pcapng interface index
+	Comments  []string // pcapng packet comments (opt_comment, one option each)
 }
 
 func (p Packet) wireLen() int {
@@ -172,8 +172,8 @@ func (n *NgWriter) Write(p Packet) error {
 	body = append(body, p.Data...)
 	body = pad4(body)
 	var opts []byte
-	if p.Comment != "" {
-		opts = n.option(opts, 1, []byte(p.Comment))
+	for _, c := range p.Comments {
+		opts = n.option(opts, 1, []byte(c))
 	}
 	return n.block(6, body, opts)
 }
