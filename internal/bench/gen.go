@@ -43,12 +43,8 @@ func genFile(path string, mix uplinkMix) (int64, error) {
 	return n, err
 }
 
-// template is a prebuilt frame; the generator cycles through them so that
-// writing 2 GB costs little more than the disk.
-type template struct {
-	data []byte
-}
-
+// buildTemplates prebuilds the frames the generator cycles through, so
+// that writing 2 GB costs little more than the disk.
 func buildTemplates(rng *rand.Rand) (bulk, rare [][]byte) {
 	gw := craft.MustMAC("52:54:00:aa:00:01")
 	for v := 0; v < 64; v++ {
