@@ -9,7 +9,7 @@ GOBIN       := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test deps vet lint unit chromium-deps test-browser screenshot pcaps golden bench fuzz clean
+.PHONY: all build run test deps vet lint unit fuzz fuzz-short chromium-deps test-browser screenshot pcaps golden bench clean
 
 all: build
 
@@ -33,7 +33,7 @@ run: build
 		echo; \
 	done
 
-test: deps vet lint unit test-browser
+test: deps vet lint unit fuzz-short test-browser
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
@@ -62,6 +62,21 @@ test-browser: chromium-deps
 # Refresh the screenshot README links to.
 screenshot: chromium-deps
 	$(GO) test -count=1 ./cmd/wiretale -run TestHTMLInChromium -browser -screenshot docs/report-screenshot.png
+
+# Every fuzz target (decoders, capture readers, the whole pipeline) for
+# FUZZTIME each; crashers are kept under testdata/fuzz as regression cases.
+FUZZTIME ?= 60s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for fn in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$fn in $$pkg for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+# The brief run CI does on every change.
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
 
 # Regenerate the sample captures (byte for byte the same) and their README.
 pcaps:

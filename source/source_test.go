@@ -398,3 +398,9 @@ func BenchmarkReadPcap(b *testing.B) {
 		}
 	}
 }
+
+type packet = source.Packet
+
+func sourceFromBytes(b []byte) (*source.Source, error) {
+	return source.FromReader("fuzz", bytes.NewReader(b))
+}
