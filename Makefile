@@ -63,6 +63,18 @@ test-browser: chromium-deps
 screenshot: chromium-deps
 	$(GO) test -count=1 ./cmd/wiretale -run TestHTMLInChromium -browser -screenshot docs/report-screenshot.png
 
+# Performance: Go benchmarks (ns and allocations per frame for the decoder,
+# every detector and the readers), then wiretale against
+# `tcpdump -r FILE -w /dev/null` on a ~3-million-frame, ~2 GB capture
+# generated once in BENCH_DIR (outside the repository), as pcap, pcapng and
+# gzip. Medians of BENCH_RUNS runs.
+BENCH_DIR  ?= /var/tmp/wiretale-bench
+BENCH_RUNS ?= 5
+bench: build
+	@command -v tcpdump >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tcpdump >/dev/null; }
+	$(GO) test -run '^$$' -bench . -benchmem ./decode ./detectors ./source ./engine
+	$(GO) run ./internal/bench -dir $(BENCH_DIR) -runs $(BENCH_RUNS) -wiretale $(BIN)
+
 # Every fuzz target (decoders, capture readers, the whole pipeline) for
 # FUZZTIME each; crashers are kept under testdata/fuzz as regression cases.
 FUZZTIME ?= 60s
