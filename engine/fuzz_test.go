@@ -52,6 +52,7 @@ func analyze(t testing.TB, data []byte) *report.Report {
 	if err != nil {
 		return nil
 	}
+	defer s.Close()
 	dets, infos, err := detectors.Build(detectors.Config{})
 	if err != nil {
 		t.Fatal(err)

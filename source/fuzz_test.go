@@ -32,6 +32,7 @@ func FuzzSource(f *testing.F) {
 		if err != nil {
 			return
 		}
+		defer s.Close()
 		var n int64
 		for {
 			var p packet

@@ -81,6 +81,8 @@ type Source struct {
 	closer io.Closer
 	done   bool
 	fcsLen int // bytes of frame check sequence at the end of every frame, from the pcap header
+
+	prefetch, gunzip *prefetchReader
 }
 
 // Open opens a capture file by name ("-" for stdin, read from the given
@@ -116,8 +118,26 @@ func Open(name string, stdin io.Reader) (*Source, error) {
 }
 
 // FromReader reads a capture from r, detecting gzip, pcap and pcapng by
-// their magic numbers rather than by name.
+// their magic numbers rather than by name. The reading (and gunzip) runs
+// ahead in a goroutine of its own; Close stops it.
 func FromReader(name string, r io.Reader) (*Source, error) {
+	pf := newPrefetchReader(r)
+	s, err := fromReader(name, pf)
+	if err != nil {
+		pf.Close()
+		return nil, err
+	}
+	s.prefetch = pf
+	return s, nil
+}
+
+func fromReader(name string, r io.Reader) (_ *Source, err error) {
+	var gunzip *prefetchReader
+	defer func() {
+		if err != nil && gunzip != nil {
+			gunzip.Close()
+		}
+	}()
 	br := bufio.NewReaderSize(r, readBufferSize)
 	head, err := br.Peek(4)
 	if len(head) == 0 && (err == io.EOF || err == nil) {
@@ -133,7 +153,11 @@ func FromReader(name string, r io.Reader) (*Source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gzip header: %w", err)
 		}
-		br = bufio.NewReaderSize(zr, readBufferSize)
+		// Decompression is the costliest step of a gzip capture: give it
+		// its own goroutine too.
+		gunzip = newPrefetchReader(zr)
+		s.gunzip = gunzip
+		br = bufio.NewReaderSize(gunzip, readBufferSize)
 		compressed = true
 		head, err = br.Peek(4)
 		if len(head) == 0 {
@@ -283,8 +307,14 @@ func (s *Source) noteLinkType(lt decode.LinkType) {
 	s.LinkTypes = append(s.LinkTypes, lt)
 }
 
-// Close releases the file.
+// Close stops the readers running ahead and releases the file.
 func (s *Source) Close() error {
+	if s.gunzip != nil {
+		s.gunzip.Close()
+	}
+	if s.prefetch != nil {
+		s.prefetch.Close()
+	}
 	if s.closer == nil {
 		return nil
 	}
