@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wiretale/wiretale/decode"
@@ -105,6 +106,9 @@ func (a *Analyzer) Report(version string, inputs []Input) *report.Report {
 		if rs.Undecoded > 0 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d packets of link types wiretale cannot decode were counted but not analysed", rs.Name, rs.Undecoded))
 		}
+		if w := dropWarning(rs); w != "" {
+			r.Warnings = append(r.Warnings, w)
+		}
 		rs.Blind = blindness(a.infos, in.LinkTypes)
 		r.Sources = append(r.Sources, rs)
 	}
@@ -121,6 +125,27 @@ func (a *Analyzer) Report(version string, inputs []Input) *report.Report {
 	}
 	r.Finalize()
 	return r
+}
+
+// dropWarning says when a live capture lost packets (pcap stats), so that
+// findings may be incomplete: a gap may be a drop, a conversation may miss
+// its reply.
+func dropWarning(rs report.Source) string {
+	var lost []string
+	if rs.Dropped != nil && *rs.Dropped > 0 {
+		recv := ""
+		if rs.Received != nil {
+			recv = fmt.Sprintf(" of %d received", *rs.Received)
+		}
+		lost = append(lost, fmt.Sprintf("the kernel dropped %d packets%s because the capture buffer was full (raise --buffer, narrow --filter or lower --snaplen)", *rs.Dropped, recv))
+	}
+	if rs.IfDropped != nil && *rs.IfDropped > 0 {
+		lost = append(lost, fmt.Sprintf("the interface dropped %d packets before the kernel saw them", *rs.IfDropped))
+	}
+	if len(lost) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s; findings may be incomplete", rs.Name, strings.Join(lost, " and "))
 }
 
 // blindness lists the detectors that no link type of a source lets see
