@@ -132,9 +132,9 @@ const (
 type PermissionError struct {
 	Interface string
 	// Missing lists the capabilities the process lacks among those a
-	// capture needs (CAP_NET_RAW to open a packet socket, CAP_NET_ADMIN
-	// for promiscuous mode and the ring buffer); nil when unknown (not
-	// Linux) and empty when it has both.
+	// capture is documented to need (CAP_NET_RAW opens the packet socket;
+	// tcpdump asks for CAP_NET_ADMIN too, which some kernels and drivers
+	// want for promiscuous mode); empty when it has both.
 	Missing    []string
 	Known      bool   // whether the process's capabilities could be read
 	Executable string // path to grant them on

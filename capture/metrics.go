@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/wiretale/wiretale/detectors"
 	"github.com/wiretale/wiretale/report"
 )
 
@@ -32,10 +33,10 @@ type Metrics struct {
 	iface string
 	src   report.Source
 	// Per (detector, code, severity).
-	current     map[findingKey]int   // findings in the latest snapshot
-	occurrences map[findingKey]int64 // sum of count increases, monotonic
-	evicted     map[string]int64     // per detector, as the report says
-	blind       []string             // detectors blind on this link type
+	current     map[findingKey]int // findings in the latest snapshot
+	occurrences map[codeKey]int64  // sum of count increases, monotonic
+	evicted     map[string]int64   // per detector, as the report says
+	blind       []string           // detectors blind on this link type
 	vrrpGaps    int64
 	vrrpPast    int64            // gaps that reached the master-down interval
 	dhcp        map[string]int64 // failed conversations per outcome
@@ -43,6 +44,8 @@ type Metrics struct {
 }
 
 type findingKey struct{ detector, code, severity string }
+
+type codeKey struct{ detector, code string }
 
 // findingMemo is what Metrics remembers of one finding between snapshots.
 type findingMemo struct {
@@ -69,8 +72,8 @@ var (
 	descFindings = prometheus.NewDesc("wiretale_findings",
 		"Distinct findings (one per detector, code and subject) in the current report.", []string{"interface", "detector", "code", "severity"}, nil)
 	descOccurrences = prometheus.NewDesc("wiretale_finding_occurrences_total",
-		"Occurrences counted by findings (frames, gaps, conversations: each finding's count), by the finding's current severity.",
-		[]string{"interface", "detector", "code", "severity"}, nil)
+		"Occurrences counted by findings (frames, gaps, conversations: the sum of the findings' counts); 0 from the start for every code, so increase() sees the first one.",
+		[]string{"interface", "detector", "code"}, nil)
 	descEvicted = prometheus.NewDesc("wiretale_detector_evicted_total",
 		"State entries a detector dropped to bound its memory; its findings may be incomplete.", []string{"interface", "detector"}, nil)
 	descBlind = prometheus.NewDesc("wiretale_detector_blind",
@@ -89,8 +92,10 @@ var (
 var gapBuckets = []float64{0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 7.5, 10, 15, 30, 60, 120}
 
 // NewMetrics returns metrics for one interface, with Go runtime and
-// process series (memory, file descriptors) beside them.
-func NewMetrics(iface, version string) *Metrics {
+// process series (memory, file descriptors) beside them. The counters of
+// every code the detectors can report start at 0, so that alerts on
+// increase() fire on the first occurrence.
+func NewMetrics(iface, version string, infos []detectors.Info) *Metrics {
 	m := &Metrics{
 		reg:   prometheus.NewRegistry(),
 		iface: iface,
@@ -100,12 +105,20 @@ func NewMetrics(iface, version string) *Metrics {
 			Buckets: gapBuckets,
 		}, []string{"interface"}),
 		current:     map[findingKey]int{},
-		occurrences: map[findingKey]int64{},
+		occurrences: map[codeKey]int64{},
 		evicted:     map[string]int64{},
 		dhcp:        map[string]int64{},
 		memo:        map[string]findingMemo{},
 	}
 	m.gapHist.WithLabelValues(iface) // present, empty, before the first gap
+	for _, in := range infos {
+		for _, c := range in.Codes {
+			m.occurrences[codeKey{in.Name, c.Code}] = 0
+			if outcome, ok := dhcpOutcome(c.Code); ok {
+				m.dhcp[outcome] = 0
+			}
+		}
+	}
 	m.reg.MustRegister(m, m.gapHist,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -157,7 +170,7 @@ func (m *Metrics) Update(r *report.Report) {
 		if !seen || delta < 0 {
 			delta = f.Count // new, or evicted and found again
 		}
-		m.occurrences[k] += delta
+		m.occurrences[codeKey{f.Detector, f.Code}] += delta
 		next := findingMemo{count: f.Count}
 		switch {
 		case f.Code == "vrrp.advert-gap":
@@ -166,12 +179,25 @@ func (m *Metrics) Update(r *report.Report) {
 				evs = evs[:len(evs)-1]
 			}
 			m.vrrpGap(f, old, delta, evs, &next)
-		case strings.HasPrefix(f.Code, "dhcp.") && f.Code != "dhcp.multiple-servers" && !seen:
-			m.dhcp[strings.TrimPrefix(f.Code, "dhcp.")]++
+		case !seen:
+			if outcome, ok := dhcpOutcome(f.Code); ok {
+				m.dhcp[outcome]++
+			}
 		}
 		memo[f.ID] = next
 	}
 	m.current, m.memo = current, memo
+}
+
+// dhcpOutcome names the outcome of a failed DHCP conversation from its
+// finding's code (dhcp.no-offer → no-offer). dhcp.multiple-servers is
+// about a segment, not a conversation.
+func dhcpOutcome(code string) (string, bool) {
+	outcome, ok := strings.CutPrefix(code, "dhcp.")
+	if !ok || outcome == "multiple-servers" {
+		return "", false
+	}
+	return outcome, true
 }
 
 // gapText finds a gap's duration in a vrrp.advert-gap event, worded as
@@ -293,7 +319,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		gauge(descFindings, float64(n), m.iface, k.detector, k.code, k.severity)
 	}
 	for k, n := range m.occurrences {
-		counter(descOccurrences, float64(n), m.iface, k.detector, k.code, k.severity)
+		counter(descOccurrences, float64(n), m.iface, k.detector, k.code)
 	}
 	for d, n := range m.evicted {
 		counter(descEvicted, float64(n), m.iface, d)

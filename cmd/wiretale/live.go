@@ -260,7 +260,7 @@ func runLive(ctx context.Context, cfg liveConfig, open openFunc, stdout, stderr 
 
 	var metrics *capture.Metrics
 	if ln != nil {
-		metrics = capture.NewMetrics(opt.Interface, version)
+		metrics = capture.NewMetrics(opt.Interface, version, infos)
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", metrics.Handler())
 		mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {

@@ -163,8 +163,10 @@ func TestLiveOnBridge(t *testing.T) {
 		return v == float64(sent)
 	})
 	for c := range want {
-		if v, ok := metricValue(body, "wiretale_findings", `code="`+c+`"`); !ok || v < 1 {
-			t.Errorf("metrics: wiretale_findings{code=%q} = %v (present %v), want ≥ 1\n%s", c, v, ok, grepLines(body, "wiretale_"))
+		for _, name := range []string{"wiretale_findings", "wiretale_finding_occurrences_total"} {
+			if v, ok := metricValue(body, name, `code="`+c+`"`); !ok || v < 1 {
+				t.Errorf("metrics: %s{code=%q} = %v (present %v), want ≥ 1\n%s", name, c, v, ok, grepLines(body, "wiretale_"))
+			}
 		}
 	}
 	if v, ok := metricValue(body, "wiretale_kernel_dropped_packets_total", `interface="br0"`); !ok || v != 0 {
