@@ -79,8 +79,9 @@ type Stats struct {
 	// Dropped counts packets the kernel dropped because the capture
 	// buffer was full (wiretale did not read fast enough).
 	Dropped int64
-	// IfDropped counts packets the interface or its driver dropped before
-	// the kernel saw them (not every driver reports it).
+	// IfDropped counts receive drops the interface reported since the
+	// capture began (Linux libpcap takes it from rx_dropped, which also
+	// counts frames discarded on purpose, e.g. on a bond's backup member).
 	IfDropped int64
 }
 

@@ -66,7 +66,7 @@ var (
 	descDropped = prometheus.NewDesc("wiretale_kernel_dropped_packets_total",
 		"Packets the kernel dropped because the capture buffer was full (pcap_stats ps_drop): findings may be incomplete.", []string{"interface"}, nil)
 	descIfDropped = prometheus.NewDesc("wiretale_interface_dropped_packets_total",
-		"Packets the interface or driver dropped (pcap_stats ps_ifdrop; not every driver reports it).", []string{"interface"}, nil)
+		"Receive drops the interface counted since the capture began (pcap_stats ps_ifdrop, from its rx_dropped; on bonds this includes frames discarded on purpose).", []string{"interface"}, nil)
 	descLastPacket = prometheus.NewDesc("wiretale_last_packet_timestamp_seconds",
 		"Capture time of the latest packet (Unix seconds).", []string{"interface"}, nil)
 	descFindings = prometheus.NewDesc("wiretale_findings",

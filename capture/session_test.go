@@ -199,7 +199,7 @@ func TestSessionDropsInReport(t *testing.T) {
 	if src.Received == nil || *src.Received != 1000 || *src.Dropped != 990 || *src.IfDropped != 3 {
 		t.Fatalf("kernel counters in the source: %+v", src)
 	}
-	want := "br0: the kernel dropped 990 packets of 1000 received because the capture buffer was full (raise --buffer, narrow --filter or lower --snaplen) and the interface dropped 3 packets before the kernel saw them; findings may be incomplete"
+	want := "br0: the kernel dropped 990 of 1000 packets (capture buffer full: raise --buffer or narrow --filter) and the interface counted 3 receive drops (rx_dropped); findings may be incomplete"
 	if len(res.Report.Warnings) != 1 || res.Report.Warnings[0] != want {
 		t.Errorf("warnings %q\nwant %q", res.Report.Warnings, want)
 	}

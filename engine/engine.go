@@ -133,14 +133,17 @@ func (a *Analyzer) Report(version string, inputs []Input) *report.Report {
 func dropWarning(rs report.Source) string {
 	var lost []string
 	if rs.Dropped != nil && *rs.Dropped > 0 {
-		recv := ""
+		of := ""
 		if rs.Received != nil {
-			recv = fmt.Sprintf(" of %d received", *rs.Received)
+			of = fmt.Sprintf(" of %d", *rs.Received)
 		}
-		lost = append(lost, fmt.Sprintf("the kernel dropped %d packets%s because the capture buffer was full (raise --buffer, narrow --filter or lower --snaplen)", *rs.Dropped, recv))
+		lost = append(lost, fmt.Sprintf("the kernel dropped %d%s packets (capture buffer full: raise --buffer or narrow --filter)", *rs.Dropped, of))
 	}
 	if rs.IfDropped != nil && *rs.IfDropped > 0 {
-		lost = append(lost, fmt.Sprintf("the interface dropped %d packets before the kernel saw them", *rs.IfDropped))
+		// libpcap reads this from the interface's rx_dropped counter,
+		// which also counts frames discarded on purpose (on a bond's
+		// backup member, say); kept short: Clean cuts at 256 characters.
+		lost = append(lost, fmt.Sprintf("the interface counted %d receive drops (rx_dropped)", *rs.IfDropped))
 	}
 	if len(lost) == 0 {
 		return ""

@@ -194,7 +194,7 @@ func TestLiveReportsLikeAnalyze(t *testing.T) {
 		if rep.Packets != 3 || *src.Received != 10 || *src.Dropped != 7 || len(rep.Findings) != 2 {
 			t.Errorf("report: packets %d source %+v findings %d", rep.Packets, src, len(rep.Findings))
 		}
-		if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "the kernel dropped 7 packets of 10 received") {
+		if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "the kernel dropped 7 of 10 packets") {
 			t.Errorf("warnings %q", rep.Warnings)
 		}
 	})
