@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wiretale/wiretale/decode"
@@ -109,6 +110,9 @@ func (a *Analyzer) Report(version string, inputs []Input) *report.Report {
 		if in.FarFuture > 0 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d packets carry timestamps after the year 9999 (a corrupt timestamp resolution or offset); they are shown as 9999-12-31", rs.Name, in.FarFuture))
 		}
+		if w := dropWarning(rs); w != "" {
+			r.Warnings = append(r.Warnings, w)
+		}
 		rs.Blind = blindness(a.infos, in.LinkTypes)
 		r.Sources = append(r.Sources, rs)
 	}
@@ -138,6 +142,30 @@ func (a *Analyzer) Report(version string, inputs []Input) *report.Report {
 	}
 	r.Finalize()
 	return r
+}
+
+// dropWarning says when a live capture lost packets (pcap stats), so that
+// findings may be incomplete: a gap may be a drop, a conversation may miss
+// its reply.
+func dropWarning(rs report.Source) string {
+	var lost []string
+	if rs.Dropped != nil && *rs.Dropped > 0 {
+		of := ""
+		if rs.Received != nil {
+			of = fmt.Sprintf(" of %d", *rs.Received)
+		}
+		lost = append(lost, fmt.Sprintf("the kernel dropped %d%s packets (capture buffer full: raise --buffer or narrow --filter)", *rs.Dropped, of))
+	}
+	if rs.IfDropped != nil && *rs.IfDropped > 0 {
+		// libpcap reads this from the interface's rx_dropped counter,
+		// which also counts frames discarded on purpose (on a bond's
+		// backup member, say); kept short: Clean cuts at 256 characters.
+		lost = append(lost, fmt.Sprintf("the interface counted %d receive drops (rx_dropped)", *rs.IfDropped))
+	}
+	if len(lost) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s; findings may be incomplete", rs.Name, strings.Join(lost, " and "))
 }
 
 // blindness lists the detectors that no link type of a source lets see

@@ -15,6 +15,7 @@ func renderers() map[string]Renderer {
 	return map[string]Renderer{
 		"table":    WriteTable,
 		"json":     WriteJSON,
+		"jsonl":    WriteJSONL,
 		"markdown": WriteMarkdown,
 		"html":     WriteHTML,
 	}

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wiretale/wiretale/capture"
 )
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -29,6 +31,7 @@ instances, failing DHCP conversations, VRRP advertisement gaps.`,
 		return usageErr("%v", err)
 	})
 	root.AddCommand(newAnalyzeCmd(stdin, stdout, stderr))
+	root.AddCommand(newLiveCmd(stdout, stderr, capture.Open))
 	root.AddCommand(newDetectorsCmd(stdout))
 	root.AddCommand(newVersionCmd(stdout))
 	return root
