@@ -228,19 +228,24 @@ type vlanSet struct {
 	full bool // some VLAN did not fit
 }
 
-func (s *vlanSet) add(v uint16) bool {
+func (s *vlanSet) has(v uint16) bool {
 	for i := 0; i < s.n; i++ {
 		if s.v[i] == v {
-			return false
+			return true
 		}
 	}
-	if s.n < len(s.v) {
+	return false
+}
+
+func (s *vlanSet) add(v uint16) {
+	switch {
+	case s.has(v):
+	case s.n < len(s.v):
 		s.v[s.n] = v
 		s.n++
-	} else {
+	default:
 		s.full = true
 	}
-	return true
 }
 
 func (s *vlanSet) list() []uint16 {
@@ -373,7 +378,7 @@ type tcSender struct {
 	tcns         int64
 	episodes     int64
 	lastEpisode  time.Time
-	recent       []time.Time // start times of the last TCBurst episodes, a ring
+	recent       []time.Time // start times of the last ringSize episodes, a ring
 	next         int
 	maxInWindow  int
 	burst        bool
@@ -479,7 +484,7 @@ func (d *instanceBPDU) observeInstance(f *decode.Frame, b *decode.BPDU, p MACPre
 		if !g.kinds.seen(b) {
 			g.log.add(f.Time, report.Critical, f.Number, "instance %s also sends another kind of BPDU: %s", f.Src, describeBPDU(b))
 		}
-		if (tagged && !containsVLAN(&g.vlans, vid)) || (!tagged && !g.untagged) {
+		if (tagged && !g.vlans.has(vid) && !g.vlans.full) || (!tagged && !g.untagged) {
 			g.log.add(f.Time, report.Critical, f.Number, "instance %s also sends BPDUs %s", f.Src, whereVLAN(f))
 		}
 		if b.HasBody && b.Kind != decode.BPDUUnknown && g.hasIDs && !g.roots.has(b.Root) && g.roots.n < len(g.roots.ids) {
@@ -548,15 +553,6 @@ func (s *rootSet) list() []string {
 		out[i] = s.ids[i].String()
 	}
 	return out
-}
-
-func containsVLAN(s *vlanSet, v uint16) bool {
-	for i := 0; i < s.n; i++ {
-		if s.v[i] == v {
-			return true
-		}
-	}
-	return false
 }
 
 func tcHow(b *decode.BPDU) string {

@@ -17,9 +17,9 @@ type instanceBPDUFlags struct {
 
 func (b *instanceBPDUFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&b.prefixes, "instance-oui", nil,
-		"MAC `PREFIX` of instance ports (fa:16:3e, fa:16:3e:00:00:00/24, or Neutron's base_mac); repeatable; replaces the default fa:16:3e")
+		"instance port MAC `PREFIX` (fa:16:3e, fa:16:3e:00:00:00/24, or Neutron's base_mac); repeatable; replaces the default fa:16:3e")
 	fs.IntVar(&b.tcBurst, "stp-tc-burst", detectors.DefaultTCBurst,
-		"topology changes from one bridge within --stp-tc-window that make a stp.topology-change finding")
+		"`N` topology changes from one bridge within --stp-tc-window make a stp.topology-change finding")
 	fs.DurationVar(&b.tcWindow, "stp-tc-window", detectors.DefaultTCWindow, "window for --stp-tc-burst (a `DURATION` such as 5m)")
 }
 
