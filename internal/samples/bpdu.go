@@ -169,7 +169,7 @@ func bpduFormsSample() Sample {
 		Description: "A hypervisor trunk where six instances each send one form of BPDU: fa:16:3e:0f:00:01 a Linux " +
 			"bridge's 802.1D configuration BPDUs on the untagged flat network, with the TC flag once its port " +
 			"starts forwarding (forward delay 4 s); fa:16:3e:0f:00:02 only TCNs on VLAN 101; fa:16:3e:0f:00:03 " +
-			"Open vSwitch RSTP on VLAN 102 (proposal, then agreement and forwarding); fa:16:3e:0f:00:04 mstpd's MSTP " +
+			"Open vSwitch RSTP on VLAN 102 (proposals, learning, then forwarding with the TC flag); fa:16:3e:0f:00:04 mstpd's MSTP " +
 			"with two MSTIs on VLAN 103; fa:16:3e:0f:00:05 a virtual Cisco switch's Rapid-PVST+ on VLAN 104 (IEEE " +
 			"RSTP and PVST+ for its native VLAN 1, both tagged 104 by the hypervisor); fa:16:3e:0f:00:06 classic " +
 			"PVST+ (802.1D inside SNAP) on the flat network. The physical Cisco switch's Rapid-PVST+ BPDUs and " +
@@ -308,7 +308,7 @@ func stpTopologyChangeSample() Sample {
 		Name:  "stp-topology-change.pcap",
 		Story: "short outages on a hypervisor trunk: a flapping port upstream",
 		Description: "Two minutes on a hypervisor trunk. The Cisco switch's Rapid-PVST+ BPDUs (VLANs 1 native, " +
-			"100 and 101) carry the TC flag three times, at 10 s, 45 s and 80 s, for two hellos each (tcWhile) " +
+			"100 and 101) carry the TC flag three times, at 10 s, 46 s and 80 s, for two hellos each (tcWhile) " +
 			"and on every VLAN at once: a host port without portfast flapping elsewhere. An old 802.1D switch " +
 			"sends a TCN twice (one change, repeated until acknowledged) and the Arista pair's MST BPDUs carry TC " +
 			"once: single changes, below the burst threshold.",
