@@ -71,6 +71,8 @@ type Config struct {
 	Only       []string
 	Link       LinkConfig
 	DoubleVLAN DoubleVLANConfig
+	// InstanceBPDU configures instance-bpdu.
+	InstanceBPDU InstanceBPDUConfig
 }
 
 // LinkConfig describes the link the capture was taken on; double-vlan
@@ -118,6 +120,7 @@ func Registry() []Info {
 	return []Info{
 		doubleVLANInfo(),
 		oversizeInfo(),
+		instanceBPDUInfo(),
 	}
 }
 

@@ -39,6 +39,10 @@ func All() []Sample {
 		doubleVLANAnySample(),
 		oversizeSample(),
 		healthySample(),
+		instanceBPDUSample(),
+		bpduFormsSample(),
+		stpHealthySample(),
+		stpTopologyChangeSample(),
 	}
 }
 
