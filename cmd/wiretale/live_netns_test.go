@@ -69,10 +69,12 @@ type timedFrame struct {
 }
 
 var (
-	liveInstance   = craft.MustMAC("fa:16:3e:5c:7e:01")
-	liveController = craft.MustMAC("52:54:00:c0:00:01")
-	liveInstanceIP = craft.MustAddr("10.20.100.5")
-	liveControlIP  = craft.MustAddr("10.20.100.1")
+	liveInstance     = craft.MustMAC("fa:16:3e:5c:7e:01")
+	liveController   = craft.MustMAC("52:54:00:c0:00:01")
+	liveSwitch       = craft.MustMAC("00:1c:73:00:00:99")
+	liveBPDUInstance = craft.MustMAC("fa:16:3e:24:e7:22")
+	liveInstanceIP   = craft.MustAddr("10.20.100.5")
+	liveControlIP    = craft.MustAddr("10.20.100.1")
 )
 
 // liveFilter excludes the decoy rows' EtherType (IEEE 802 local
@@ -101,6 +103,19 @@ func liveInjections() []liveInjection {
 				{data: liveUDPFrame(liveInstance, liveController, []craft.Tag{{VID: 20}, {VID: 100}}, 1500, 4)},
 			},
 			want: []string{"double-vlan.stacked", "oversize.vlan"},
+		},
+		{
+			name: "a switch's BPDUs every 2 s stay quiet",
+			frames: []timedFrame{
+				{data: craft.Dot3(craft.BridgeGroupMAC, liveSwitch, nil, craft.STPLLC(craft.RSTBPDU(craft.BPDU{Root: craft.BridgeID{Priority: 4096, MAC: liveSwitch}, Bridge: craft.BridgeID{Priority: 4096, MAC: liveSwitch}})))},
+			},
+		},
+		{
+			name: "an instance sends a BPDU claiming root, tagged",
+			frames: []timedFrame{
+				{data: craft.Dot3(craft.BridgeGroupMAC, liveBPDUInstance, []craft.Tag{{VID: 100}}, craft.STPLLC(craft.ConfigBPDU(craft.BPDU{Root: craft.BridgeID{Priority: 32768, MAC: liveBPDUInstance}, Bridge: craft.BridgeID{Priority: 32768, MAC: liveBPDUInstance}})))},
+			},
+			want: []string{"instance-bpdu.sent"},
 		},
 		{
 			name:     "decoy excluded by --filter",
