@@ -39,6 +39,9 @@ func All() []Sample {
 		doubleVLANAnySample(),
 		oversizeSample(),
 		healthySample(),
+		vrrpFlapSample(),
+		vrrpHealthySample(),
+		vrrpFaultsSample(),
 	}
 }
 
