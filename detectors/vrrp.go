@@ -519,8 +519,12 @@ func (d *vrrp) advert(s *vrrpSegment, r *vrrpRouter, f *decode.Frame, v *decode.
 			return // a copy of the previous advertisement, or out of order
 		}
 	}
+	nominal := r.interval // the interval in force during the silence being measured
 	d.compareConfig(s, r, v, f, t)
 	d.takeConfig(r, v, interval)
+	if nominal <= 0 {
+		nominal = interval
+	}
 	if v.Priority == 0 {
 		d.resign(s, r, f, t)
 		r.last, r.lastFrame, r.prio = t, f.Number, 0
@@ -529,12 +533,12 @@ func (d *vrrp) advert(s *vrrpSegment, r *vrrpRouter, f *decode.Frame, v *decode.
 	// The router's own cadence, while it is master.
 	if r.eligible && !r.last.IsZero() && r.prio != 0 {
 		since := t.Sub(r.last)
-		if r.hist == nil || r.hist.nominal != r.interval {
-			r.hist = &vrrpHist{nominal: r.interval}
+		if r.hist == nil || r.hist.nominal != nominal {
+			r.hist = &vrrpHist{nominal: nominal} // percentiles cover the current interval setting
 		}
 		r.hist.add(since)
-		if float64(since) > d.gapFactor*float64(r.interval) {
-			d.closeGap(s, r, f, since)
+		if float64(since) > d.gapFactor*float64(nominal) {
+			d.closeGap(s, r, f, since, nominal)
 		}
 	}
 	if !r.running || r.last.IsZero() || r.prio == 0 || t.Sub(r.last) > d.masterDown(s, r) {
@@ -620,7 +624,7 @@ func (d *vrrp) threshold(r *vrrpRouter) time.Duration {
 }
 
 // closeGap records a silence of master r that its advertisement at f ended.
-func (d *vrrp) closeGap(s *vrrpSegment, r *vrrpRouter, f *decode.Frame, gap time.Duration) {
+func (d *vrrp) closeGap(s *vrrpSegment, r *vrrpRouter, f *decode.Frame, gap, nominal time.Duration) {
 	mdi := d.masterDown(s, r)
 	if !r.openGap { // a silence check counted it already
 		r.gap.hit(r.last, r.lastFrame)
@@ -644,7 +648,7 @@ func (d *vrrp) closeGap(s *vrrpSegment, r *vrrpRouter, f *decode.Frame, gap time
 	case gap >= mdi:
 		text = fmt.Sprintf("master %s silent %s, past the %s master-down interval, and no backup took over", r.addr, secs(gap), secs(mdi))
 	default:
-		text = fmt.Sprintf("master %s silent %s (advertises every %s); no backup took over (master-down interval %s)", r.addr, secs(gap), secs(r.interval), secs(mdi))
+		text = fmt.Sprintf("master %s silent %s (advertises every %s); no backup took over (master-down interval %s)", r.addr, secs(gap), secs(nominal), secs(mdi))
 	}
 	r.gap.log.add(r.last, sev, r.lastFrame, "%s", text)
 }
@@ -680,6 +684,10 @@ func (d *vrrp) master(s *vrrpSegment, r *vrrpRouter, f *decode.Frame, t time.Tim
 	case m == nil:
 		if p := s.resigned; p != nil && p != r {
 			after := t.Sub(s.resignAt)
+			if mdi := d.masterDown(s, p); after > mdi && !p.zeroNoTake {
+				p.zeroNoTake = true
+				d.noTakeover(p, mdi)
+			}
 			d.change(s, p, r, vrrpHandover, after, f, t)
 			p.zeroBy, p.zeroAfter = r.addr, after
 			if p.zeroEvent >= 0 && p.zeroEvent < len(p.zero.log.evs) {
@@ -960,11 +968,7 @@ func (d *vrrp) sweep(now time.Time) {
 		}
 		if p := s.resigned; p != nil && !p.zeroNoTake && s.master == nil && now.Sub(s.resignAt) > d.masterDown(s, p) {
 			p.zeroNoTake = true
-			if p.zeroEvent >= 0 && p.zeroEvent < len(p.zero.log.evs) {
-				ev := &p.zero.log.evs[p.zeroEvent]
-				ev.Severity = report.Warning
-				ev.Text += fmt.Sprintf("; no backup took over within the %s master-down interval: the virtual addresses had no master", secs(d.masterDown(s, p)))
-			}
+			d.noTakeover(p, d.masterDown(s, p))
 		}
 		// Age-out.
 		kept := s.routers[:0]
@@ -1009,6 +1013,17 @@ func (d *vrrp) sweep(now time.Time) {
 		}
 		clear(d.order[len(kept):])
 		d.order = kept
+	}
+}
+
+// noTakeover marks p's pending resignation event: nobody took over within
+// the master-down interval. Checked both when the takeover finally comes
+// and by the sweep, so the result does not depend on when sweeps run.
+func (d *vrrp) noTakeover(p *vrrpRouter, mdi time.Duration) {
+	if p.zeroEvent >= 0 && p.zeroEvent < len(p.zero.log.evs) {
+		ev := &p.zero.log.evs[p.zeroEvent]
+		ev.Severity = report.Warning
+		ev.Text += fmt.Sprintf("; no backup took over within the %s master-down interval", secs(mdi))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wiretale/wiretale/decode"
 	"github.com/wiretale/wiretale/internal/craft"
+	"github.com/wiretale/wiretale/internal/samples"
 	"github.com/wiretale/wiretale/report"
 	"github.com/wiretale/wiretale/source"
 )
@@ -252,6 +253,21 @@ func TestVRRPPriorityZeroNoTakeover(t *testing.T) {
 	fs := v.findings(sec(14))
 	if len(fs) != 1 || fs[0].Severity != report.Warning || !strings.Contains(fs[0].Summary, "no backup took over") {
 		t.Fatalf("4 s after: %s %+v", codes(fs), fs)
+	}
+	// A backup that comes 5 s late: the same result whether or not a
+	// silence check ran in between.
+	late := newRtr("10.30.0.3", 30, 100, 3)
+	v.every(late, sec(15), sec(20), time.Second, nil)
+	w := newVRRPFeed(t, Config{})
+	w.every(a, 0, 10*time.Second, time.Second, nil)
+	w.send(a.with(func(x *craft.VRRPAdvert) { x.Priority = 0 }), sec(10))
+	w.every(late, sec(15), sec(20), time.Second, nil)
+	for _, x := range []*vrrpFeed{v, w} {
+		fs := byCode(x.findings(sec(20)), "vrrp.priority-zero")
+		if len(fs) != 1 || fs[0].Severity != report.Warning || fs[0].Details["took_over"] != "10.30.0.3" ||
+			fs[0].Events[0].Text != "master 10.30.0.2 (priority 150) resigned with priority 0; no backup took over within the 3.60 s master-down interval; 10.30.0.3 (priority 100) took over after 5 s" {
+			t.Errorf("%+v", fs)
+		}
 	}
 }
 
@@ -786,4 +802,53 @@ func BenchmarkVRRPObserve(b *testing.B) {
 			d.Observe(&f)
 		}
 	})
+}
+
+// TestVRRPLiveEqualsFile: calling Advance every second, as a live capture
+// does, gives the same findings as reading the file, where Advance comes
+// only at the end.
+func TestVRRPLiveEqualsFile(t *testing.T) {
+	for _, s := range samples.All() {
+		if !strings.HasPrefix(s.Name, "vrrp-") {
+			continue
+		}
+		t.Run(s.Name, func(t *testing.T) {
+			c := s.Build()
+			if _, err := c.Bytes(); err != nil { // sorts the packets by time
+				t.Fatal(err)
+			}
+			run := func(live bool) []report.Finding {
+				d := newVRRP(Config{})
+				var (
+					f    decode.Frame
+					tick time.Time
+				)
+				for i, p := range c.Packets {
+					if live {
+						for tick.IsZero() || !tick.After(p.Time) {
+							if tick.IsZero() {
+								tick = p.Time
+							}
+							d.Advance(tick)
+							tick = tick.Add(time.Second)
+						}
+					}
+					f.Number, f.Time, f.WireLen = int64(i+1), p.Time, len(p.Data)
+					decode.Decode(&f, decode.LinkEthernet, p.Data)
+					d.Observe(&f)
+				}
+				d.Advance(c.Packets[len(c.Packets)-1].Time)
+				return d.Findings()
+			}
+			file, live := run(false), run(true)
+			if !reflect.DeepEqual(file, live) {
+				t.Errorf("file:\n%s\nlive:\n%s", codes(file), codes(live))
+				for i := range file {
+					if i < len(live) && !reflect.DeepEqual(file[i], live[i]) {
+						t.Errorf("%+v\n%+v", file[i], live[i])
+					}
+				}
+			}
+		})
+	}
 }
