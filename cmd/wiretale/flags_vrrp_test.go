@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,5 +42,23 @@ func TestVRRPGapFactorFlag(t *testing.T) {
 	}
 	if gaps != 1 { // the crashed master 10.80.0.2 remains
 		t.Errorf("%d gap findings", gaps)
+	}
+}
+
+// TestVRRPDocShowsRealOutput: the worked examples in docs/detectors/vrrp.md
+// are wiretale's real output (the golden reports), so they cannot drift.
+func TestVRRPDocShowsRealOutput(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "detectors", "vrrp.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"vrrp-flap.txt", "vrrp-healthy.txt"} {
+		golden, err := os.ReadFile(filepath.Join("testdata", "golden", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(doc), string(golden)) {
+			t.Errorf("docs/detectors/vrrp.md does not show the current %s; paste it in", name)
+		}
 	}
 }
