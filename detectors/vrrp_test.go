@@ -852,3 +852,52 @@ func TestVRRPLiveEqualsFile(t *testing.T) {
 		})
 	}
 }
+
+// FuzzVRRPObserve feeds hostile advertisements (any bytes after a valid
+// Ethernet/IPv4 or IPv6 header for protocol 112, any TTL, times jumping
+// back and forth) and checks that nothing panics and Findings stays sane.
+func FuzzVRRPObserve(f *testing.F) {
+	a := newRtr("10.0.30.11", 51, 150, 2, craft.Tag{VID: 130})
+	f.Add(craft.VRRP(a.ip, craft.VRRPGroup4, a.adv), uint8(255), int16(1000), false)
+	b := newRtr("fe80::1", 20, 0, 3)
+	f.Add(craft.VRRP(b.ip, craft.VRRPGroup6, b.adv), uint8(1), int16(-3), true)
+	f.Add(craft.CARP(1, 0, 1, 0, 1, [20]byte{}), uint8(255), int16(5000), false)
+	f.Fuzz(func(t *testing.T, msg []byte, ttl uint8, step int16, v6 bool) {
+		d := newVRRP(Config{})
+		var fr decode.Frame
+		src, dst := netip.MustParseAddr("10.0.0.2"), craft.VRRPGroup4
+		if v6 {
+			src, dst = netip.MustParseAddr("fe80::2"), craft.VRRPGroup6
+		}
+		now := vrrpT0
+		for i := 0; i < 8; i++ {
+			m := append([]byte(nil), msg...)
+			if len(m) > 2 {
+				m[2] ^= byte(i) // vary the priority
+			}
+			from := src // two routers, the second one advertising less often
+			if i%3 == 1 {
+				from = src.Next()
+			}
+			var pkt []byte
+			if v6 {
+				pkt = craft.IPv6(from, dst, decode.ProtoVRRP, ttl, m)
+			} else {
+				pkt = craft.IPv4(from, dst, decode.ProtoVRRP, craft.IPv4Options{TTL: ttl}, m)
+			}
+			data := craft.Ethernet(craft.MustMAC("01:00:5e:00:00:12"), craft.MustMAC("fa:16:3e:00:00:02"), []craft.Tag{{VID: 7}}, craft.EtherTypeFor(from), pkt)
+			now = now.Add(time.Duration(step) * time.Millisecond)
+			fr.Number, fr.Time, fr.WireLen = int64(i+1), now, len(data)
+			decode.Decode(&fr, decode.LinkEthernet, data)
+			d.Observe(&fr)
+			if i%3 == 0 {
+				d.Advance(now.Add(10 * time.Second))
+			}
+		}
+		for _, x := range d.Findings() {
+			if x.Count <= 0 || x.Detector != "vrrp" {
+				t.Fatalf("%+v", x)
+			}
+		}
+	})
+}
