@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -14,17 +13,6 @@ import (
 	"github.com/wiretale/wiretale/decode"
 	"github.com/wiretale/wiretale/source"
 )
-
-// corpusDir is the shared capture corpus, ../shared/corpus from the
-// repository root; tests that need it skip when it is absent.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("corpus not present at ../shared/corpus")
-	}
-	return dir
-}
 
 // tsharkBPDUFields are the fields tsharkBPDUTable holds, in order. The
 // table was produced by tshark 4.0.17 with

@@ -73,6 +73,7 @@ type Config struct {
 	DoubleVLAN DoubleVLANConfig
 	// InstanceBPDU configures instance-bpdu.
 	InstanceBPDU InstanceBPDUConfig
+	VRRP         VRRPConfig
 }
 
 // LinkConfig describes the link the capture was taken on; double-vlan
@@ -121,6 +122,7 @@ func Registry() []Info {
 		doubleVLANInfo(),
 		oversizeInfo(),
 		instanceBPDUInfo(),
+		vrrpInfo(),
 	}
 }
 

@@ -21,6 +21,7 @@ func allDetectorFlags() []detectorFlags {
 		&linkFlags{},
 		&doubleVLANFlags{},
 		&instanceBPDUFlags{},
+		&vrrpFlags{},
 	}
 }
 

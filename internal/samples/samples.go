@@ -43,6 +43,9 @@ func All() []Sample {
 		bpduFormsSample(),
 		stpHealthySample(),
 		stpTopologyChangeSample(),
+		vrrpFlapSample(),
+		vrrpHealthySample(),
+		vrrpFaultsSample(),
 	}
 }
 
