@@ -200,8 +200,9 @@ func dhcpOutcome(code string) (string, bool) {
 	return outcome, true
 }
 
-// gapText finds a gap's duration in a vrrp.advert-gap event, worded as
-// the vrrp issue has it: "master 10.0.30.11 silent 5.02 s; 10.0.30.12
+// gapText finds a gap's duration in a vrrp.advert-gap event that carries
+// no duration_s (the vrrp detector sets it; the text is the fallback),
+// worded as the vrrp issue has it: "master 10.0.30.11 silent 5.02 s; 10.0.30.12
 // took over after 3.62 s".
 var gapText = regexp.MustCompile(`silent(?: for)? ([0-9]+(?:\.[0-9]+)?) ?(ms|s|secs?|seconds?)\b`)
 
@@ -222,7 +223,9 @@ func (m *Metrics) vrrpGap(f *report.Finding, old findingMemo, delta int64, evs [
 		if old.events[key] {
 			continue
 		}
-		if gap, ok := parseGap(e.Text); ok {
+		if e.Duration > 0 {
+			measured = append(measured, e.Duration)
+		} else if gap, ok := parseGap(e.Text); ok {
 			measured = append(measured, gap)
 		}
 	}

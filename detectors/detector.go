@@ -213,6 +213,15 @@ func (l *eventLog) add(t time.Time, sev report.Severity, frame int64, format str
 	l.evs = append(l.evs, report.Event{Time: report.Time{Time: t}, Severity: sev, Frame: frame, Text: fmt.Sprintf(format, args...)})
 }
 
+// addSpan records an event that lasts d from t: a silence, a gap.
+func (l *eventLog) addSpan(t time.Time, d time.Duration, sev report.Severity, frame int64, format string, args ...any) {
+	if len(l.evs) >= report.MaxEventsPerFinding {
+		l.omitted++
+		return
+	}
+	l.evs = append(l.evs, report.Event{Time: report.Time{Time: t}, Duration: d.Seconds(), Severity: sev, Frame: frame, Text: fmt.Sprintf(format, args...)})
+}
+
 func (l *eventLog) events() []report.Event { return append([]report.Event(nil), l.evs...) }
 
 // plural returns "1 frame" or "3 frames".

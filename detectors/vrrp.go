@@ -650,7 +650,7 @@ func (d *vrrp) closeGap(s *vrrpSegment, r *vrrpRouter, f *decode.Frame, gap, nom
 	default:
 		text = fmt.Sprintf("master %s silent %s (advertises every %s); no backup took over (master-down interval %s)", r.addr, secs(gap), secs(nominal), secs(mdi))
 	}
-	r.gap.log.add(r.last, sev, r.lastFrame, "%s", text)
+	r.gap.log.addSpan(r.last, gap, sev, r.lastFrame, "%s", text)
 }
 
 // resign handles a priority-0 advertisement from r.
@@ -979,7 +979,7 @@ func (d *vrrp) sweep(now time.Time) {
 			case r.hasFindings():
 				if r.openGap { // the master never came back: close its gap
 					r.maxGap = max(r.maxGap, now.Sub(r.last))
-					r.gap.log.add(r.last, report.Critical, r.lastFrame, "master %s stopped advertising and was not heard again for %s%s",
+					r.gap.log.addSpan(r.last, now.Sub(r.last), report.Critical, r.lastFrame, "master %s stopped advertising and was not heard again for %s%s",
 						r.addr, secs(now.Sub(r.last)), tookOverText(r))
 					r.openGap, r.eligible, r.running = false, false, false
 				}
@@ -1330,6 +1330,7 @@ func (d *vrrp) gapFinding(s *vrrpSegment, r *vrrpRouter, subject string) report.
 	if r.openGap {
 		f.Events = append(f.Events, report.Event{
 			Time:     report.Time{Time: r.last},
+			Duration: d.now.Sub(r.last).Seconds(),
 			Severity: report.Critical,
 			Frame:    r.lastFrame,
 			Text: fmt.Sprintf("master %s silent for %s so far, past the %s master-down interval (no advertisement since; still silent at %s)%s",
