@@ -30,6 +30,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,11 +119,38 @@ func liveInjections() []liveInjection {
 			want: []string{"instance-bpdu.sent"},
 		},
 		{
+			// VRRPv3 advertises every 10 cs here so the test stays short: a
+			// 0.6 s silence is past the 0.34 s master-down interval.
+			name:   "a VRRP master falls silent on VLAN 130",
+			frames: liveVRRPGap(),
+			want:   []string{"vrrp.advert-gap"},
+		},
+		{
 			name:     "decoy excluded by --filter",
 			frames:   []timedFrame{{data: craft.Ethernet(liveController, liveInstance, nil, 0x88b5, craft.Bytes(46, 5))}},
 			filtered: true,
 		},
 	}
+}
+
+// liveVRRPGap is a VRRPv3 master (priority 150, 10 cs interval) that
+// stops for 600 ms in the middle of its advertisements.
+func liveVRRPGap() []timedFrame {
+	src := netip.MustParseAddr("10.0.30.11")
+	adv := craft.VRRPAdvert{Version: 3, VRID: 51, Priority: 150, AdverInt: 10, Addrs: []netip.Addr{netip.MustParseAddr("10.0.30.1")}}
+	frame := craft.VRRPFrame(craft.MustMAC("fa:16:3e:30:00:11"), []craft.Tag{{VID: 130}}, src, 0, adv)
+	var out []timedFrame
+	for i := 0; i < 12; i++ {
+		after := 100 * time.Millisecond
+		if i == 0 {
+			after = 0
+		}
+		if i == 6 {
+			after = 700 * time.Millisecond
+		}
+		out = append(out, timedFrame{after: after, data: frame})
+	}
+	return out
 }
 
 func TestLiveOnBridge(t *testing.T) {
@@ -190,8 +218,16 @@ func TestLiveOnBridge(t *testing.T) {
 	if v, ok := metricValue(body, "wiretale_kernel_received_packets_total", `interface="br0"`); !ok || v != float64(sent) {
 		t.Errorf("metrics: kernel received = %v (present %v), want %d (the filtered decoy is not received)", v, ok, sent)
 	}
-	if _, ok := metricValue(body, "wiretale_vrrp_advert_gap_seconds_count", `interface="br0"`); !ok {
-		t.Errorf("metrics: the VRRP gap histogram is missing")
+	// The injected VRRP silence is one gap of about 0.7 s: measured, and
+	// past the 0.34 s master-down interval.
+	if v, ok := metricValue(body, "wiretale_vrrp_advert_gap_seconds_count", `interface="br0"`); !ok || v != 1 {
+		t.Errorf("metrics: VRRP gap histogram count = %v (present %v), want 1", v, ok)
+	}
+	if v, ok := metricValue(body, "wiretale_vrrp_advert_gap_seconds_sum", `interface="br0"`); !ok || v < 0.6 || v > 1.5 {
+		t.Errorf("metrics: VRRP gap histogram sum = %v s (present %v), want about 0.7", v, ok)
+	}
+	if v, ok := metricValue(body, "wiretale_vrrp_gaps_past_master_down_total", `interface="br0"`); !ok || v != 1 {
+		t.Errorf("metrics: gaps past master-down = %v (present %v), want 1", v, ok)
 	}
 
 	// Drops: freeze wiretale, overflow its ring, let it go on.
