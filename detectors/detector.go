@@ -71,6 +71,7 @@ type Config struct {
 	Only       []string
 	Link       LinkConfig
 	DoubleVLAN DoubleVLANConfig
+	DHCP       DHCPConfig
 }
 
 // LinkConfig describes the link the capture was taken on; double-vlan
@@ -118,6 +119,7 @@ func Registry() []Info {
 	return []Info{
 		doubleVLANInfo(),
 		oversizeInfo(),
+		dhcpInfo(),
 	}
 }
 

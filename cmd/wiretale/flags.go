@@ -20,6 +20,7 @@ func allDetectorFlags() []detectorFlags {
 	return []detectorFlags{
 		&linkFlags{},
 		&doubleVLANFlags{},
+		&dhcpFlags{},
 	}
 }
 
