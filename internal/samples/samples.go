@@ -39,6 +39,12 @@ func All() []Sample {
 		doubleVLANAnySample(),
 		oversizeSample(),
 		healthySample(),
+		dhcpIssueSample(),
+		dhcpNoOfferSample(),
+		dhcpNakSample(),
+		dhcpRogueSample(),
+		dhcpServerDownSample(),
+		dhcpHealthySample(),
 	}
 }
 
