@@ -216,7 +216,19 @@ func DecodeDHCP(m *DHCP, b []byte) error {
 		m.parseOptions(b[dhcpSnameOff:dhcpSnameOff+dhcpSnameLen], false)
 	}
 	m.parseRelayInfo()
+	// Some clients NUL-terminate their strings (RFC 2132 §2 says not to);
+	// Wireshark shows them up to the NUL, and so do we.
+	m.Hostname = trimNUL(m.Hostname)
+	m.VendorClass = trimNUL(m.VendorClass)
+	m.Message = trimNUL(m.Message)
 	return nil
+}
+
+func trimNUL(b []byte) []byte {
+	for len(b) > 0 && b[len(b)-1] == 0 {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // parseOptions reads one option area up to its END option (RFC 2132 §3).
