@@ -208,19 +208,23 @@ type dhcpIDKey struct {
 	id  string
 }
 
-// dhcpTraffic is a client's last non-DHCP frame, copied out of the frame.
+// dhcpTraffic is a client's last non-DHCP frame, copied out of the
+// frame. It holds no pointers and its time is in Unix nanoseconds, so
+// that noting a tracked client's frame is a cheap copy.
 type dhcpTraffic struct {
-	time             time.Time
-	frame            int64
-	src              int
+	ns               int64
+	frame            int64 // 0: none
+	src              int32
 	etherType        uint16
 	ipVersion, proto uint8
-	srcIP, dstIP     netip.Addr
 	hasPorts         bool
 	srcPort, dstPort uint16
+	srcIP, dstIP     [16]byte
 }
 
-func (t dhcpTraffic) valid() bool { return !t.time.IsZero() }
+func (t dhcpTraffic) valid() bool { return t.frame != 0 }
+
+func (t dhcpTraffic) at() time.Time { return time.Unix(0, t.ns).UTC() }
 
 // describe names the frame for the timeline: "TCP 10.0.0.5:873 → 10.0.0.20:50000".
 func (t dhcpTraffic) describe() string {
@@ -234,10 +238,14 @@ func (t dhcpTraffic) describe() string {
 		return fmt.Sprintf("EtherType 0x%04x", t.etherType)
 	}
 	name := ipProtoName(t.proto)
-	if t.hasPorts {
-		return fmt.Sprintf("%s %s → %s", name, netip.AddrPortFrom(t.srcIP, t.srcPort), netip.AddrPortFrom(t.dstIP, t.dstPort))
+	src, dst := netip.AddrFrom16(t.srcIP), netip.AddrFrom16(t.dstIP)
+	if t.ipVersion == 4 {
+		src, dst = src.Unmap(), dst.Unmap()
 	}
-	return fmt.Sprintf("%s %s → %s", name, t.srcIP, t.dstIP)
+	if t.hasPorts {
+		return fmt.Sprintf("%s %s → %s", name, netip.AddrPortFrom(src, t.srcPort), netip.AddrPortFrom(dst, t.dstPort))
+	}
+	return fmt.Sprintf("%s %s → %s", name, src, dst)
 }
 
 func ipProtoName(p uint8) string {
@@ -308,8 +316,8 @@ func (c *dhcpClient) macString() string {
 }
 
 func (c *dhcpClient) lastSeen() time.Time {
-	if c.traffic.time.After(c.lastDHCP) {
-		return c.traffic.time
+	if c.traffic.at().After(c.lastDHCP) {
+		return c.traffic.at()
 	}
 	return c.lastDHCP
 }
@@ -367,7 +375,7 @@ type dhcp struct {
 	msg     decode.DHCP // reused decode buffer
 	byHW    map[dhcpHWKey]*dhcpClient
 	byID    map[dhcpIDKey]*dhcpClient
-	byMAC   map[decode.MAC]*dhcpClient // traffic tracking
+	byMAC   map[uint64]*dhcpClient // traffic tracking, by macKey
 	clients []*dhcpClient              // in order of first appearance
 	segs    map[dhcpSegKey]*dhcpSegment
 	segList []*dhcpSegment
@@ -385,7 +393,7 @@ func newDHCP(cfg DHCPConfig) *dhcp {
 		allowed: map[netip.Addr]bool{},
 		byHW:    map[dhcpHWKey]*dhcpClient{},
 		byID:    map[dhcpIDKey]*dhcpClient{},
-		byMAC:   map[decode.MAC]*dhcpClient{},
+		byMAC:   map[uint64]*dhcpClient{},
 		segs:    map[dhcpSegKey]*dhcpSegment{},
 	}
 	for _, a := range cfg.Servers {
@@ -405,17 +413,24 @@ func (d *dhcp) Observe(f *decode.Frame) {
 	if len(d.byMAC) == 0 || !f.HasSrcMAC {
 		return
 	}
-	if c := d.byMAC[f.Src]; c != nil {
+	if c := d.byMAC[macKey(f.Src)]; c != nil {
+		ns := f.Time.UnixNano()
 		if c.traffic.valid() {
 			// The client's usual gap between frames, a moving average.
-			c.gapAvg += (f.Time.Sub(c.traffic.time) - c.gapAvg) / 8
+			c.gapAvg += (time.Duration(ns-c.traffic.ns) - c.gapAvg) / 8
 		}
 		c.traffic = dhcpTraffic{
-			time: f.Time, frame: f.Number, src: f.Source, etherType: f.EtherType,
-			ipVersion: f.IPVersion, proto: f.Proto, srcIP: f.SrcIP, dstIP: f.DstIP,
+			ns: ns, frame: f.Number, src: int32(f.Source), etherType: f.EtherType,
+			ipVersion: f.IPVersion, proto: f.Proto, srcIP: f.SrcIP.As16(), dstIP: f.DstIP.As16(),
 			hasPorts: f.HasPorts, srcPort: f.SrcPort, dstPort: f.DstPort,
 		}
 	}
+}
+
+// macKey packs a MAC into the key of byMAC: an integer key keeps the
+// lookup on the map's fast path.
+func macKey(m decode.MAC) uint64 {
+	return uint64(m[0])<<40 | uint64(m[1])<<32 | uint64(m[2])<<24 | uint64(m[3])<<16 | uint64(m[4])<<8 | uint64(m[5])
 }
 
 func (d *dhcp) observeDHCP(f *decode.Frame) {
@@ -493,7 +508,7 @@ func (d *dhcp) clientMessage(f *decode.Frame, m *decode.DHCP) {
 	// is its own (a relay's frames carry the relay's MAC).
 	if f.HasSrcMAC && !m.Relayed() && (!c.hasMAC || f.Src == c.mac) && !c.tracked {
 		c.trackedMAC, c.tracked = f.Src, true
-		d.byMAC[f.Src] = c
+		d.byMAC[macKey(f.Src)] = c
 	}
 	state := m.ClientState(f.DstIP)
 	if cv := c.conv; cv != nil && !d.continues(cv, f.Time, m) {
@@ -722,8 +737,8 @@ func (d *dhcp) forget(c *dhcpClient) {
 	if c.id != "" && d.byID[dhcpIDKey{c.src, c.id}] == c {
 		delete(d.byID, dhcpIDKey{c.src, c.id})
 	}
-	if c.tracked && d.byMAC[c.trackedMAC] == c {
-		delete(d.byMAC, c.trackedMAC)
+	if k := macKey(c.trackedMAC); c.tracked && d.byMAC[k] == c {
+		delete(d.byMAC, k)
 	}
 }
 

@@ -110,7 +110,7 @@ func (d *dhcp) openConv(c *dhcpClient, f *decode.Frame, m *decode.DHCP) *dhcpCon
 	if !c.released {
 		cv.prevLease = c.lease
 	}
-	if c.traffic.valid() && !c.traffic.time.After(f.Time) {
+	if c.traffic.valid() && !c.traffic.at().After(f.Time) {
 		cv.trafficBefore = c.traffic
 	}
 	cv.trackedBefore = c.tracked && c.since.Before(f.Time)
@@ -516,7 +516,7 @@ func (d *dhcp) ackAccepted(c *dhcpClient, cv *dhcpConv) bool {
 	if cv.ignored == 0 {
 		return true
 	}
-	return trafficAfter(c, cv).time.After(cv.lastAck.ack) || cv.closedByRenewal
+	return trafficAfter(c, cv).at().After(cv.lastAck.ack) || cv.closedByRenewal
 }
 
 // trafficAfter is the client's latest non-DHCP frame as the conversation
@@ -654,7 +654,7 @@ func (d *dhcp) convFinding(c *dhcpClient, cv *dhcpConv, v dhcpVerdict) report.Fi
 	first, last := cv.start, cv.last
 	silence := time.Duration(-1)
 	if tb := cv.trafficBefore; tb.valid() {
-		silence = cv.start.Sub(tb.time)
+		silence = cv.start.Sub(tb.at())
 	}
 	pl := cv.prevLease
 
@@ -668,11 +668,11 @@ func (d *dhcp) convFinding(c *dhcpClient, cv *dhcpConv, v dhcpVerdict) report.Fi
 	}
 	if d.remarkable(cv, silence) {
 		tb := cv.trafficBefore
-		pre = append(pre, report.Event{Time: report.Time{Time: tb.time}, Severity: report.Warning, Frame: tb.frame,
+		pre = append(pre, report.Event{Time: report.Time{Time: tb.at()}, Severity: report.Warning, Frame: tb.frame,
 			Text: fmt.Sprintf("client sent nothing for %s before %s: this was its last frame (%s)",
 				secs(silence), stateVerb(cv.firstState), tb.describe())})
-		if tb.time.Before(first) {
-			first = tb.time
+		if tb.at().Before(first) {
+			first = tb.at()
 		}
 	} else if silence < 0 && cv.trackedBefore && cv.start.Sub(cv.trackedSince) >= d.quiet {
 		pre = append(pre, report.Event{Time: report.Time{Time: cv.start}, Severity: report.Warning,
@@ -743,7 +743,7 @@ func (d *dhcp) convFinding(c *dhcpClient, cv *dhcpConv, v dhcpVerdict) report.Fi
 // known.
 func (d *dhcp) conclusion(c *dhcpClient, cv *dhcpConv, v dhcpVerdict) (string, time.Time) {
 	pl := cv.prevLease
-	quietAfter := !trafficAfter(c, cv).time.After(cv.last) && v.now.Sub(cv.last) >= d.timeout
+	quietAfter := !trafficAfter(c, cv).at().After(cv.last) && v.now.Sub(cv.last) >= d.timeout
 	gone := ""
 	if quietAfter {
 		gone = "client sends nothing more; "
@@ -790,8 +790,8 @@ func (d *dhcp) conclusion(c *dhcpClient, cv *dhcpConv, v dhcpVerdict) (string, t
 		}
 		return fmt.Sprintf("no answer %s after the first REQUEST (%s)", secs(v.waitFor), plural(cv.requests, "REQUEST", "REQUESTs")), v.now
 	case dhcpAnswerIgnored:
-		if ta := trafficAfter(c, cv); ta.time.After(cv.lastAnswerT) {
-			return fmt.Sprintf("client's traffic shows again (frame %d, %s): it is alive", ta.frame, ta.describe()), ta.time
+		if ta := trafficAfter(c, cv); ta.at().After(cv.lastAnswerT) {
+			return fmt.Sprintf("client's traffic shows again (frame %d, %s): it is alive", ta.frame, ta.describe()), ta.at()
 		}
 		if quietAfter {
 			return "client sends nothing more after the last " + cv.lastAnswerType.String(), cv.last
@@ -1033,7 +1033,7 @@ func (d *dhcp) convDetails(c *dhcpClient, cv *dhcpConv, v dhcpVerdict, silence t
 		det["lease_expires"] = report.Time{Time: cv.prevLease.expiry()}
 	}
 	if tb := cv.trafficBefore; tb.valid() {
-		det["last_client_traffic"] = report.Time{Time: tb.time}
+		det["last_client_traffic"] = report.Time{Time: tb.at()}
 		det["last_client_frame"] = tb.frame
 		det["silence_s"] = roundSecs(silence)
 	}
@@ -1087,12 +1087,12 @@ func (d *dhcp) silentExpiry(c *dhcpClient, now time.Time) (report.Finding, bool)
 	tr := c.traffic
 	var after, afterShort string
 	switch {
-	case tr.valid() && tr.time.After(exp):
-		after = fmt.Sprintf("; yet it kept sending traffic (last at %s, frame %d, %s): it uses the address without a lease, so its DHCP client is probably not running", clock(tr.time), tr.frame, tr.describe())
-		afterShort = fmt.Sprintf("It kept sending traffic until %s: its DHCP client is probably not running", clock(tr.time))
+	case tr.valid() && tr.at().After(exp):
+		after = fmt.Sprintf("; yet it kept sending traffic (last at %s, frame %d, %s): it uses the address without a lease, so its DHCP client is probably not running", clock(tr.at()), tr.frame, tr.describe())
+		afterShort = fmt.Sprintf("It kept sending traffic until %s: its DHCP client is probably not running", clock(tr.at()))
 	case tr.valid():
-		after = fmt.Sprintf("; its last frame was at %s (%s)", clock(tr.time), tr.describe())
-		afterShort = fmt.Sprintf("Its last frame was at %s", clock(tr.time))
+		after = fmt.Sprintf("; its last frame was at %s (%s)", clock(tr.at()), tr.describe())
+		afterShort = fmt.Sprintf("Its last frame was at %s", clock(tr.at()))
 	default:
 		after = "; the capture shows no other traffic from it"
 		afterShort = "The capture shows no other traffic from it"
@@ -1121,13 +1121,13 @@ func (d *dhcp) silentExpiry(c *dhcpClient, now time.Time) (report.Finding, bool)
 		details["hostname"] = c.hostname
 	}
 	if tr.valid() {
-		details["last_client_traffic"] = report.Time{Time: tr.time}
+		details["last_client_traffic"] = report.Time{Time: tr.at()}
 		details["last_client_frame"] = tr.frame
-		details["silence_s"] = roundSecs(now.Sub(tr.time))
+		details["silence_s"] = roundSecs(now.Sub(tr.at()))
 	}
 	last := exp
-	if tr.time.After(last) {
-		last = tr.time
+	if tr.at().After(last) {
+		last = tr.at()
 	}
 	return report.Finding{
 		Detector: "dhcp", Code: dhcpLeaseLost, Severity: report.Warning,
