@@ -376,7 +376,7 @@ type dhcp struct {
 	byHW    map[dhcpHWKey]*dhcpClient
 	byID    map[dhcpIDKey]*dhcpClient
 	byMAC   map[uint64]*dhcpClient // traffic tracking, by macKey
-	clients []*dhcpClient              // in order of first appearance
+	clients []*dhcpClient          // in order of first appearance
 	segs    map[dhcpSegKey]*dhcpSegment
 	segList []*dhcpSegment
 

@@ -56,50 +56,49 @@ type dhcpConv struct {
 	copies int64
 	stray  int64
 
-	clientMsgs                   int64
-	discovers, requests, bcast   int64
-	offers, acks, naks           int64
-	lastClientT                  time.Time
-	lastClientType               decode.DHCPMsgType
-	lastClientXID                uint32
-	lastClientState              decode.DHCPClientState
-	firstState                   decode.DHCPClientState
-	replySinceClient             bool
-	firstDiscover, firstOffer    time.Time
-	firstRequest, firstResponse  time.Time
-	renewing, rebinding          bool
-	discoverAfterRenewal         bool
-	releasedAfterAck             bool
-	firstRebind                  time.Time
-	lastAnswerT                  time.Time
-	lastAnswerType               decode.DHCPMsgType
-	lastAnswerXID                uint32
-	lastAnswerServer             netip.Addr
-	answerIgnored                bool // the latest answer was followed by a retransmission
-	ignored                      int64
-	ignoredType                  decode.DHCPMsgType
-	renewReqs, renewBcast        int64 // REQUESTs sent RENEWING or REBINDING
-	renewAcks                    int64 // ACKs to them
-	gapBefore                    time.Duration
-	firstIgnored                 time.Time
-	firstNak                     time.Time
-	nakMsg                       string
-	nakServer                    netip.Addr
-	nakState                     decode.DHCPClientState
-	nakIP                        netip.Addr
-	lastAck                      dhcpLease
-	ackRetransmitted             bool
-	servers                      []netip.Addr
-	serverIP                     netip.Addr // the server the client dealt with
-	clientIP                     netip.Addr // the address at stake
-	prevLease                    dhcpLease  // the lease the client held when the conversation began
-	trafficBefore                dhcpTraffic
-	trackedBefore                bool      // the client's MAC was tracked before the conversation began
-	trackedSince                 time.Time // since when
-	closedByRenewal              bool
-	clientTrafficAtClose         dhcpTraffic
-	closed                       bool
-	hostnameAtStart, vendorStart string
+	clientMsgs                  int64
+	discovers, requests, bcast  int64
+	offers, acks, naks          int64
+	lastClientT                 time.Time
+	lastClientType              decode.DHCPMsgType
+	lastClientXID               uint32
+	lastClientState             decode.DHCPClientState
+	firstState                  decode.DHCPClientState
+	replySinceClient            bool
+	firstDiscover, firstOffer   time.Time
+	firstRequest, firstResponse time.Time
+	renewing, rebinding         bool
+	discoverAfterRenewal        bool
+	releasedAfterAck            bool
+	firstRebind                 time.Time
+	lastAnswerT                 time.Time
+	lastAnswerType              decode.DHCPMsgType
+	lastAnswerXID               uint32
+	lastAnswerServer            netip.Addr
+	answerIgnored               bool // the latest answer was followed by a retransmission
+	ignored                     int64
+	ignoredType                 decode.DHCPMsgType
+	renewReqs, renewBcast       int64 // REQUESTs sent RENEWING or REBINDING
+	renewAcks                   int64 // ACKs to them
+	gapBefore                   time.Duration
+	firstIgnored                time.Time
+	firstNak                    time.Time
+	nakMsg                      string
+	nakServer                   netip.Addr
+	nakState                    decode.DHCPClientState
+	nakIP                       netip.Addr
+	lastAck                     dhcpLease
+	ackRetransmitted            bool
+	servers                     []netip.Addr
+	serverIP                    netip.Addr // the server the client dealt with
+	clientIP                    netip.Addr // the address at stake
+	prevLease                   dhcpLease  // the lease the client held when the conversation began
+	trafficBefore               dhcpTraffic
+	trackedBefore               bool      // the client's MAC was tracked before the conversation began
+	trackedSince                time.Time // since when
+	closedByRenewal             bool
+	clientTrafficAtClose        dhcpTraffic
+	closed                      bool
 }
 
 func (d *dhcp) openConv(c *dhcpClient, f *decode.Frame, m *decode.DHCP) *dhcpConv {
@@ -924,22 +923,6 @@ func dhcpRequestWords(cv *dhcpConv) string {
 	}
 	if len(parts) == 0 {
 		return "its messages"
-	}
-	return strings.Join(parts, " and ")
-}
-
-func dhcpAnswerWords(cv *dhcpConv) string {
-	var parts []string
-	for _, x := range []struct {
-		n    int64
-		name string
-	}{{cv.offers, "OFFER"}, {cv.acks, "ACK"}, {cv.naks, "NAK"}} {
-		if x.n > 0 {
-			parts = append(parts, plural(x.n, x.name, x.name+"s"))
-		}
-	}
-	if len(parts) == 0 {
-		return "no answer"
 	}
 	return strings.Join(parts, " and ")
 }
