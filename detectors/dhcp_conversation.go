@@ -464,14 +464,11 @@ func (cv *dhcpConv) addServer(c *dhcpClient, f *decode.Frame, m *decode.DHCP) (n
 	if m.Relayed() {
 		text += " (via relay " + m.GIAddr.String() + ")"
 	}
+	// The client's state when the answer came is the one it asked from;
+	// whether it then moved on (to BOUND, say) only its next message tells.
 	state := ""
-	switch m.Type {
-	case decode.DHCPOffer:
-		state = decode.DHCPStateSelecting.String()
-	case decode.DHCPAck:
-		state = decode.DHCPStateBound.String()
-	case decode.DHCPNak:
-		state = decode.DHCPStateInit.String()
+	if cv.clientMsgs > 0 {
+		state = cv.lastClientState.String()
 	}
 	cv.note(f, m, dhcpStep{State: state, text: text, sev: sev})
 	cv.replySinceClient = true
@@ -1000,10 +997,10 @@ func (d *dhcp) convDetails(c *dhcpClient, cv *dhcpConv, v dhcpVerdict, silence t
 		l = cv.prevLease
 	}
 	if l.valid && l.hasLease {
+		// An infinite lease is 0xffffffff seconds on the wire (RFC 2132 §9.2).
+		det["lease_s"] = int64(l.lease / time.Second)
 		if l.infinite {
-			det["lease_s"] = "infinite"
-		} else {
-			det["lease_s"] = int64(l.lease / time.Second)
+			det["lease_s"] = int64(math.MaxUint32)
 		}
 		if l.t1 > 0 {
 			det["t1_s"] = int64(l.t1 / time.Second)
