@@ -1,6 +1,7 @@
 package samples
 
 import (
+	"math"
 	"net/netip"
 	"time"
 
@@ -116,7 +117,9 @@ func (s *dhcpSegment) ping(t time.Time, a, b host, seq uint16) {
 	s.c.add(t.Add(300*time.Microsecond), icmpEcho(b, a, s.tags, true, 0x0707, seq, 56))
 }
 
-func sec(n float64) time.Duration { return time.Duration(n * float64(time.Second)) }
+// sec turns seconds into a duration, rounded to the microsecond that
+// pcap timestamps hold.
+func sec(n float64) time.Duration { return time.Duration(math.Round(n*1e6)) * time.Microsecond }
 
 // The story: the cloud controller (nova-network's dnsmasq on br100,
 // 10.0.0.1) hands out 120-second leases. Captured on the compute node's
