@@ -309,8 +309,11 @@ type dhcpClient struct {
 }
 
 func (c *dhcpClient) macString() string {
-	if c.hasMAC {
+	switch {
+	case c.hasMAC:
 		return c.mac.String()
+	case c.hw.hlen == 0:
+		return "no-chaddr"
 	}
 	return fmt.Sprintf("%x", c.hw.hw[:c.hw.hlen])
 }
@@ -576,6 +579,9 @@ func (d *dhcp) serverMessage(f *decode.Frame, m *decode.DHCP) {
 		return
 	}
 	c.lastDHCP = f.Time
+	if m.Type == decode.DHCPNak {
+		c.released = true // the client must stop using its lease (RFC 2131 §4.4.5)
+	}
 	cv := c.conv
 	if cv != nil && !cv.hasXID(m.XID) {
 		if f.Time.Sub(cv.last) <= dhcpMaxGap && cv.clientMsgs > 0 {

@@ -217,21 +217,23 @@ func (cv *dhcpConv) addClient(c *dhcpClient, f *decode.Frame, m *decode.DHCP, st
 	// Did the client ask again after an answer that should have ended
 	// this step?
 	var ignoredAfter time.Duration
-	if !cv.lastAnswerT.IsZero() && !cv.answerIgnored {
+	// Only the client's first message after an answer can ignore it (a
+	// DECLINE in between means it took the answer and refused the address).
+	if !cv.lastAnswerT.IsZero() && !cv.answerIgnored && !cv.lastClientT.After(cv.lastAnswerT) {
 		again := (cv.lastAnswerType == decode.DHCPOffer && m.Type == decode.DHCPDiscover) ||
 			(cv.lastAnswerType == decode.DHCPAck && (m.Type == decode.DHCPRequest || m.Type == decode.DHCPDiscover) &&
 				cv.lastClientType != decode.DHCPInform)
-		if again {
+		// A retransmission that crossed the answer on the wire says
+		// nothing about whether the client got it.
+		if gap := t.Sub(cv.lastAnswerT); again && gap > dhcpRace {
 			cv.ackRetransmitted = cv.lastAnswerType == decode.DHCPAck
-			if gap := t.Sub(cv.lastAnswerT); gap > dhcpRace {
-				cv.answerIgnored = true
-				cv.ignored++
-				if cv.firstIgnored.IsZero() {
-					cv.firstIgnored = t
-					cv.ignoredType = cv.lastAnswerType
-				}
-				ignoredAfter = gap
+			cv.answerIgnored = true
+			cv.ignored++
+			if cv.firstIgnored.IsZero() {
+				cv.firstIgnored = t
+				cv.ignoredType = cv.lastAnswerType
 			}
+			ignoredAfter = gap
 		}
 	}
 

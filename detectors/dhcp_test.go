@@ -295,6 +295,23 @@ func TestDHCPHealthyQuiet(t *testing.T) {
 	r.ack(25.3, c4, 0x41)
 	r.renew(25.4, c4, 0x41)
 	r.ack(25.402, c4, 0x41)
+	// A renewal retransmitted just as its ACK crossed it, with no second
+	// ACK: the client got the first one and keeps its lease past the old
+	// expiry.
+	c5 := dhcpTestHost{craft.MustMAC("fa:16:3e:00:00:0a"), netip.MustParseAddr("10.0.0.10"), "vm-10"}
+	r.dora(1, c5, 0x60)
+	r.renew(61, c5, 0x61)
+	r.ack(61.2, c5, 0x61)
+	r.renew(61.5, c5, 0x61)
+	// A client that declines its address (ARP conflict) and starts over
+	// with the same xid: it took the ACK, it did not ignore it.
+	c6 := dhcpTestHost{craft.MustMAC("fa:16:3e:00:00:0b"), netip.MustParseAddr("10.0.0.11"), "vm-11"}
+	r.dora(3, c6, 0x70)
+	r.client(3.5, c6, tZeroIP, tBcastIP, tBcastMAC, craft.DHCPMessage{Type: decode.DHCPDecline, XID: 0x70, RequestedIP: c6.ip, ServerID: r.srv.ip})
+	c6.ip = netip.MustParseAddr("10.0.0.12")
+	r.dora(5, c6, 0x70)
+	r.renew(65, c6, 0x71)
+	r.ack(65.001, c6, 0x71)
 	// A DISCOVER 2 s before the capture ends.
 	r.discover(138, dhcpTestHost{craft.MustMAC("fa:16:3e:00:00:09"), netip.IPv4Unspecified(), ""}, 0x50)
 	if fs := r.findings(140); len(fs) != 0 {
