@@ -704,3 +704,91 @@ func BenchmarkDHCPObserveDHCP(b *testing.B) {
 		d.Observe(fa)
 	}
 }
+
+// A NAK voids the client's lease: a DISCOVER after the old lease's
+// expiry is not a lease the client "let lapse".
+func TestDHCPNakVoidsLease(t *testing.T) {
+	r := newDHCPRig(t, DHCPConfig{})
+	r.dora(1, tClient, 1)
+	r.renew(61, tClient, 2)
+	r.nak(61.001, tClient, 2, "")
+	r.dora(130, tClient, 3)
+	if got := codes(r.findings(140)); got != "dhcp.nak warning fa:16:3e:00:00:05 xid 0x00000002" {
+		t.Errorf("%s", got)
+	}
+}
+
+// FuzzDHCPDetector feeds sequences of hostile DHCP messages, both ways,
+// with the clients' other traffic in between: the detector must not
+// panic, and its findings must render.
+func FuzzDHCPDetector(f *testing.F) {
+	enc := func(msgs ...[]byte) []byte {
+		var b []byte
+		for i, m := range msgs {
+			b = append(b, byte(len(m)>>8), byte(len(m)), byte(i*7))
+			b = append(b, m...)
+		}
+		return b
+	}
+	c := tClient
+	f.Add(enc(
+		craft.DHCP(craft.DHCPMessage{Type: decode.DHCPRequest, XID: 1, CHAddr: c.mac, CIAddr: c.ip, Hostname: "x"}),
+		craft.DHCP(craft.DHCPMessage{Type: decode.DHCPAck, XID: 1, CHAddr: c.mac, YIAddr: c.ip, ServerID: tServer.ip, Lease: 10}),
+		craft.DHCP(craft.DHCPMessage{Type: decode.DHCPRequest, XID: 1, CHAddr: c.mac, CIAddr: c.ip}),
+	))
+	f.Add(enc(
+		craft.DHCP(craft.DHCPMessage{Type: decode.DHCPDiscover, XID: 2, CHAddr: c.mac, ClientID: []byte{1, 2}}),
+		craft.DHCP(craft.DHCPMessage{Type: decode.DHCPOffer, XID: 2, CHAddr: c.mac, YIAddr: c.ip, ServerID: tServer.ip, GIAddr: tPeer.ip}),
+		craft.DHCP(craft.DHCPMessage{Type: decode.DHCPNak, XID: 2, CHAddr: c.mac, Message: "\x1b|](", HLen: 0xff}),
+	))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := newDHCP(DHCPConfig{Timeout: time.Second})
+		now := time.Date(2026, 2, 15, 1, 40, 0, 0, time.UTC)
+		var fr decode.Frame
+		var n int64
+		snapshots := 0
+		if len(data) > 1<<14 {
+			data = data[:1<<14]
+		}
+		feed := func(b []byte) {
+			n++
+			fr.Number, fr.Time, fr.WireLen = n, now, len(b)
+			decode.Decode(&fr, decode.LinkEthernet, b)
+			d.Observe(&fr)
+		}
+		for len(data) >= 3 {
+			size := int(data[0])<<8 | int(data[1])
+			flags := data[2]
+			data = data[3:]
+			size = min(size, len(data))
+			payload := data[:size]
+			data = data[size:]
+			now = now.Add(time.Duration(flags&0x1f) * 700 * time.Millisecond)
+			if flags&0x20 != 0 {
+				feed(craft.DHCPv4Frame(c.mac, tServer.mac, []craft.Tag{{VID: 5}}, tServer.ip, tBcastIP, 67, 68, payload))
+			} else {
+				feed(craft.DHCPv4Frame(tBcastMAC, c.mac, nil, c.ip, tBcastIP, 68, 67, payload))
+			}
+			if flags&0x40 != 0 {
+				feed(craft.Ethernet(tPeer.mac, c.mac, nil, decode.EtherTypeARP, make([]byte, 28)))
+			}
+			if flags&0x80 != 0 && snapshots < 8 {
+				// A live capture's snapshot; a few suffice, each
+				// builds every finding.
+				snapshots++
+				d.Advance(now)
+				_ = d.Findings()
+			}
+		}
+		d.Advance(now.Add(time.Hour))
+		rep := &report.Report{Sources: []report.Source{{Name: "fuzz"}}, Findings: d.Findings()}
+		rep.Finalize()
+		var b bytes.Buffer
+		if err := report.WriteTable(&b, rep); err != nil {
+			t.Fatal(err)
+		}
+		if err := report.WriteJSON(&b, rep); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
