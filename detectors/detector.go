@@ -74,6 +74,7 @@ type Config struct {
 	// InstanceBPDU configures instance-bpdu.
 	InstanceBPDU InstanceBPDUConfig
 	VRRP         VRRPConfig
+	DHCP         DHCPConfig
 }
 
 // LinkConfig describes the link the capture was taken on; double-vlan
@@ -123,6 +124,7 @@ func Registry() []Info {
 		oversizeInfo(),
 		instanceBPDUInfo(),
 		vrrpInfo(),
+		dhcpInfo(),
 	}
 }
 

@@ -22,6 +22,7 @@ func allDetectorFlags() []detectorFlags {
 		&doubleVLANFlags{},
 		&instanceBPDUFlags{},
 		&vrrpFlags{},
+		&dhcpFlags{},
 	}
 }
 

@@ -46,6 +46,12 @@ func All() []Sample {
 		vrrpFlapSample(),
 		vrrpHealthySample(),
 		vrrpFaultsSample(),
+		dhcpIssueSample(),
+		dhcpNoOfferSample(),
+		dhcpNakSample(),
+		dhcpRogueSample(),
+		dhcpServerDownSample(),
+		dhcpHealthySample(),
 	}
 }
 
