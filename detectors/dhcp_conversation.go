@@ -666,7 +666,7 @@ func (d *dhcp) convFinding(c *dhcpClient, cv *dhcpConv, v dhcpVerdict) report.Fi
 	}
 	if d.remarkable(cv, silence) {
 		tb := cv.trafficBefore
-		pre = append(pre, report.Event{Time: report.Time{Time: tb.at()}, Severity: report.Warning, Frame: tb.frame,
+		pre = append(pre, report.Event{Time: report.Time{Time: tb.at()}, Duration: silence.Seconds(), Severity: report.Warning, Frame: tb.frame,
 			Text: fmt.Sprintf("client sent nothing for %s before %s: this was its last frame (%s)",
 				dhcpSecs(silence), stateVerb(cv.firstState), tb.describe())})
 		if tb.at().Before(first) {

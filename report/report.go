@@ -257,7 +257,8 @@ func (r *Report) Finalize() {
 	r.Timeline = r.Timeline[:0]
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		evs := f.Events
+		// A copy: the detector may still hold the slice it returned.
+		evs := append([]Event(nil), f.Events...)
 		sort.SliceStable(evs, func(a, b int) bool { return evs[a].Time.Before(evs[b].Time.Time) })
 		omitted := f.EventsOmitted
 		if len(evs) > MaxEventsPerFinding {
