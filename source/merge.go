@@ -66,6 +66,9 @@ func (m *Merger) fill(i int) bool {
 // io.EOF when every source has ended. The packet's data stays valid until
 // the following call.
 func (m *Merger) Next() (*Packet, int, error) {
+	if len(m.srcs) == 1 {
+		return m.nextSingle()
+	}
 	if m.last >= 0 {
 		// The packet handed out last is consumed: read its source's next one
 		// into the heap's top slot (it is still there) and restore order.
@@ -87,4 +90,22 @@ func (m *Merger) Next() (*Packet, int, error) {
 	top := &m.h[0]
 	m.last = top.src
 	return &top.pkt, top.src, nil
+}
+
+// nextSingle serves the common case of one source without the heap.
+func (m *Merger) nextSingle() (*Packet, int, error) {
+	if len(m.h) == 0 {
+		return nil, -1, io.EOF
+	}
+	if m.last >= 0 {
+		if err := m.srcs[0].Next(&m.h[0].pkt); err != nil {
+			if err != io.EOF {
+				m.Failed++
+			}
+			m.h = m.h[:0]
+			return nil, -1, io.EOF
+		}
+	}
+	m.last = 0
+	return &m.h[0].pkt, 0, nil
 }

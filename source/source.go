@@ -82,7 +82,11 @@ type Source struct {
 	done   bool
 	fcsLen int // bytes of frame check sequence at the end of every frame, from the pcap header
 
-	prefetch, gunzip *prefetchReader
+	gunzip *prefetchReader
+
+	lastNano  int64           // Last, as Unix nanoseconds
+	lastLT    decode.LinkType // link type of the previous packet
+	lastKnown bool            // lastLT.Known()
 }
 
 // Open opens a capture file by name ("-" for stdin, read from the given
@@ -118,20 +122,9 @@ func Open(name string, stdin io.Reader) (*Source, error) {
 }
 
 // FromReader reads a capture from r, detecting gzip, pcap and pcapng by
-// their magic numbers rather than by name. The reading (and gunzip) runs
-// ahead in a goroutine of its own; Close stops it.
-func FromReader(name string, r io.Reader) (*Source, error) {
-	pf := newPrefetchReader(r)
-	s, err := fromReader(name, pf)
-	if err != nil {
-		pf.Close()
-		return nil, err
-	}
-	s.prefetch = pf
-	return s, nil
-}
-
-func fromReader(name string, r io.Reader) (_ *Source, err error) {
+// their magic numbers rather than by name. Decompression runs ahead in a
+// goroutine of its own; Close stops it.
+func FromReader(name string, r io.Reader) (_ *Source, err error) {
 	var gunzip *prefetchReader
 	defer func() {
 		if err != nil && gunzip != nil {
@@ -175,11 +168,17 @@ func fromReader(name string, r io.Reader) (_ *Source, err error) {
 	case le == magicPcapng:
 		// A section of an unknown major version is an error rather than
 		// skipped silently: the report then says the input was incomplete.
-		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		nr := &ngReader{}
+		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{
+			WantMixedLinkType: true,
+			// A new section describes its interfaces afresh.
+			SectionEndCallback: func([]pcapgo.NgInterface, pcapgo.NgSectionInfo) { nr.ifaces = nr.ifaces[:0] },
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%w: pcapng header: %v", ErrNotCapture, err)
 		}
-		s.r = &ngReader{r: ng}
+		nr.r = ng
+		s.r = nr
 		s.Format = "pcapng"
 	case le == magicPcapUsec || be == magicPcapUsec || le == magicPcapNsec || be == magicPcapNsec:
 		br, fcs, err := checkPcapHeader(br, le == magicPcapUsec || le == magicPcapNsec)
@@ -278,18 +277,23 @@ func (s *Source) Next(p *Packet) error {
 	p.LinkType = lt
 	p.Number = s.Packets
 	s.Bytes += int64(ci.Length)
-	if s.Packets == 1 {
-		s.First = ci.Timestamp
-	} else if ci.Timestamp.Before(s.Last) {
+	// Integer nanoseconds: cheaper than time.Time comparisons, on every
+	// packet. (Beyond year 2262 they overflow; such times are corrupt and
+	// counted in FarFuture.)
+	ns := ci.Timestamp.UnixNano()
+	switch {
+	case s.Packets == 1:
+		s.First, s.Last, s.lastNano = ci.Timestamp, ci.Timestamp, ns
+	case ns < s.lastNano:
 		s.OutOfOrder++
+	case ns > s.lastNano:
+		s.Last, s.lastNano = ci.Timestamp, ns
 	}
-	if s.Packets == 1 || ci.Timestamp.After(s.Last) {
-		s.Last = ci.Timestamp
-	}
-	if s.Packets == 1 || lt != s.LinkTypes[len(s.LinkTypes)-1] {
+	if lt != s.lastLT || s.Packets == 1 {
 		s.noteLinkType(lt)
+		s.lastLT, s.lastKnown = lt, lt.Known()
 	}
-	if !lt.Known() {
+	if !s.lastKnown {
 		s.Undecoded++
 	}
 	if ci.Timestamp.Unix() > maxRFC3339Unix {
@@ -311,9 +315,6 @@ func (s *Source) noteLinkType(lt decode.LinkType) {
 func (s *Source) Close() error {
 	if s.gunzip != nil {
 		s.gunzip.Close()
-	}
-	if s.prefetch != nil {
-		s.prefetch.Close()
 	}
 	if s.closer == nil {
 		return nil
@@ -345,6 +346,14 @@ func (p *pcapReader) next() ([]byte, gopacket.CaptureInfo, decode.LinkType, erro
 
 type ngReader struct {
 	r *pcapgo.NgReader
+	// ifaces caches what next needs of each interface of the current
+	// section: NgReader.Interface copies a whole description per call.
+	ifaces []ngIface
+}
+
+type ngIface struct {
+	lt        decode.LinkType
+	binaryExp uint8 // if_tsresol 2^-e with e < 30 (see fixBinaryResolution), else 0
 }
 
 func (n *ngReader) next() ([]byte, gopacket.CaptureInfo, decode.LinkType, error) {
@@ -352,14 +361,38 @@ func (n *ngReader) next() ([]byte, gopacket.CaptureInfo, decode.LinkType, error)
 	if err != nil {
 		return nil, ci, 0, err
 	}
-	iface, err := n.r.Interface(ci.InterfaceIndex)
-	if err != nil {
-		return nil, ci, 0, err
+	i := ci.InterfaceIndex
+	if i >= len(n.ifaces) {
+		if err := n.refresh(i); err != nil {
+			return nil, ci, 0, err
+		}
 	}
-	if res := iface.TimestampResolution; res.Binary() && res.Exponent() < 30 {
-		ci.Timestamp = fixBinaryResolution(ci.Timestamp, res.Exponent())
+	in := n.ifaces[i]
+	if in.binaryExp != 0 {
+		ci.Timestamp = fixBinaryResolution(ci.Timestamp, in.binaryExp)
 	}
-	return data, ci, decode.LinkType(iface.LinkType), nil
+	return data, ci, in.lt, nil
+}
+
+// refresh rebuilds the interface cache; a packet names an interface the
+// cache has not seen (new interfaces come before their packets).
+func (n *ngReader) refresh(i int) error {
+	n.ifaces = n.ifaces[:0]
+	for j := 0; j < n.r.NInterfaces(); j++ {
+		iface, err := n.r.Interface(j)
+		if err != nil {
+			return err
+		}
+		c := ngIface{lt: decode.LinkType(iface.LinkType)}
+		if res := iface.TimestampResolution; res.Binary() && res.Exponent() < 30 {
+			c.binaryExp = res.Exponent()
+		}
+		n.ifaces = append(n.ifaces, c)
+	}
+	if i >= len(n.ifaces) {
+		return fmt.Errorf("packet on interface %d, but only %d are described", i, len(n.ifaces))
+	}
+	return nil
 }
 
 // fixBinaryResolution undoes pcapgo's rounding of binary if_tsresol
