@@ -52,10 +52,10 @@ type Packet struct {
 	Number   int64 // 1-based within the source
 }
 
-// packetReader is what pcapgo's two readers have in common, plus the link
-// type of the packet just read.
+// packetReader is what pcapgo's two readers have in common: it fills p's
+// data, time, original length and link type.
 type packetReader interface {
-	next() ([]byte, gopacket.CaptureInfo, decode.LinkType, error)
+	next(p *Packet) error
 }
 
 // Source is one capture being read.
@@ -254,8 +254,7 @@ func (s *Source) Next(p *Packet) error {
 		}
 		return io.EOF
 	}
-	data, ci, lt, err := s.r.next()
-	if err != nil {
+	if err := s.r.next(p); err != nil {
 		s.done = true
 		if err == io.EOF {
 			return io.EOF
@@ -264,30 +263,27 @@ func (s *Source) Next(p *Packet) error {
 		return s.Err
 	}
 	s.Packets++
-	p.Data = data
-	p.Time = ci.Timestamp
-	p.WireLen = ci.Length
+	s.Bytes += int64(p.WireLen)
 	if s.fcsLen > 0 {
 		// Frame sizes are judged without the FCS, as on every other capture.
 		p.WireLen = max(0, p.WireLen-s.fcsLen)
-		if len(data) > p.WireLen {
-			p.Data = data[:p.WireLen]
+		if len(p.Data) > p.WireLen {
+			p.Data = p.Data[:p.WireLen]
 		}
 	}
-	p.LinkType = lt
 	p.Number = s.Packets
-	s.Bytes += int64(ci.Length)
+	lt := p.LinkType
 	// Integer nanoseconds: cheaper than time.Time comparisons, on every
 	// packet. (Beyond year 2262 they overflow; such times are corrupt and
 	// counted in FarFuture.)
-	ns := ci.Timestamp.UnixNano()
+	ns := p.Time.UnixNano()
 	switch {
 	case s.Packets == 1:
-		s.First, s.Last, s.lastNano = ci.Timestamp, ci.Timestamp, ns
+		s.First, s.Last, s.lastNano = p.Time, p.Time, ns
 	case ns < s.lastNano:
 		s.OutOfOrder++
 	case ns > s.lastNano:
-		s.Last, s.lastNano = ci.Timestamp, ns
+		s.Last, s.lastNano = p.Time, ns
 	}
 	if lt != s.lastLT || s.Packets == 1 {
 		s.noteLinkType(lt)
@@ -296,7 +292,7 @@ func (s *Source) Next(p *Packet) error {
 	if !s.lastKnown {
 		s.Undecoded++
 	}
-	if ci.Timestamp.Unix() > maxRFC3339Unix {
+	if p.Time.Unix() > maxRFC3339Unix {
 		s.FarFuture++
 	}
 	return nil
@@ -339,9 +335,10 @@ type pcapReader struct {
 	lt decode.LinkType
 }
 
-func (p *pcapReader) next() ([]byte, gopacket.CaptureInfo, decode.LinkType, error) {
-	data, ci, err := p.r.ZeroCopyReadPacketData()
-	return data, ci, p.lt, err
+func (r *pcapReader) next(p *Packet) error {
+	data, ci, err := r.r.ZeroCopyReadPacketData()
+	p.Data, p.Time, p.WireLen, p.LinkType = data, ci.Timestamp, ci.Length, r.lt
+	return err
 }
 
 type ngReader struct {
@@ -356,22 +353,23 @@ type ngIface struct {
 	binaryExp uint8 // if_tsresol 2^-e with e < 30 (see fixBinaryResolution), else 0
 }
 
-func (n *ngReader) next() ([]byte, gopacket.CaptureInfo, decode.LinkType, error) {
+func (n *ngReader) next(p *Packet) error {
 	data, ci, err := n.r.ZeroCopyReadPacketData()
 	if err != nil {
-		return nil, ci, 0, err
+		return err
 	}
 	i := ci.InterfaceIndex
 	if i >= len(n.ifaces) {
 		if err := n.refresh(i); err != nil {
-			return nil, ci, 0, err
+			return err
 		}
 	}
 	in := n.ifaces[i]
+	p.Data, p.Time, p.WireLen, p.LinkType = data, ci.Timestamp, ci.Length, in.lt
 	if in.binaryExp != 0 {
-		ci.Timestamp = fixBinaryResolution(ci.Timestamp, in.binaryExp)
+		p.Time = fixBinaryResolution(p.Time, in.binaryExp)
 	}
-	return data, ci, in.lt, nil
+	return nil
 }
 
 // refresh rebuilds the interface cache; a packet names an interface the
