@@ -226,3 +226,21 @@ func ensureCorpus(dir string, frames int) (map[string]string, error) {
 	}
 	return files, os.WriteFile(stamp, []byte("ok\n"), 0o644)
 }
+
+// ensurePcap generates (once) a pcap of the mix with the given number of
+// frames and returns its path; only the pcap, for memory measurements.
+func ensurePcap(dir string, frames int) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("uplink-%d.pcap", frames))
+	stamp := path + ".pcap-done"
+	if _, err := os.Stat(stamp); err == nil {
+		return path, nil
+	}
+	fmt.Fprintf(os.Stderr, "bench: generating %s (%d frames)…\n", path, frames)
+	if _, err := genFile(path, uplinkMix{frames: frames, duration: 10 * time.Minute, seed: 2026}); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(stamp, []byte("ok\n"), 0o644)
+}

@@ -25,11 +25,48 @@ func main() {
 	runs := flag.Int("runs", 5, "runs per measurement; the median is reported")
 	bin := flag.String("wiretale", "bin/wiretale", "the wiretale binary to measure")
 	variants := flag.String("variants", "pcap,pcapng,gzip", "which files to measure")
+	rssSizes := flag.String("rss", "1,10", "also measure peak RSS on pcaps of these many GB (generated once); empty to skip")
 	flag.Parse()
 	if err := run(*dir, *frames, *runs, *bin, strings.Split(*variants, ",")); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
 	}
+	if *rssSizes != "" {
+		if err := measureRSS(*dir, *bin, strings.Split(*rssSizes, ",")); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// bytesPerFrame is the generated mix's average record size (3,000,000
+// frames make 1.83 GB).
+const bytesPerFrame = 612
+
+// measureRSS shows that memory stays flat in the size of the capture:
+// one run on each size, peak RSS and time.
+func measureRSS(dir, bin string, sizes []string) error {
+	fmt.Println()
+	fmt.Println("| capture | frames | wiretale | peak RSS |")
+	fmt.Println("|---|---|---|---|")
+	for _, gb := range sizes {
+		var n float64
+		if _, err := fmt.Sscan(gb, &n); err != nil || n <= 0 {
+			return fmt.Errorf("bad -rss size %q", gb)
+		}
+		frames := int(n * 1e9 / bytesPerFrame)
+		files, err := ensurePcap(dir, frames)
+		if err != nil {
+			return err
+		}
+		m, err := measure(1, bin, "analyze", "-f", "json", "-o", "/dev/null", files)
+		if err != nil {
+			return err
+		}
+		st, _ := os.Stat(files)
+		fmt.Printf("| %.1f GB pcap | %d | %.2f s | %.0f MB |\n", float64(st.Size())/1e9, frames, m.wall.Seconds(), float64(m.maxRSS)/1024)
+	}
+	return nil
 }
 
 type measurement struct {
