@@ -9,7 +9,7 @@ GOBIN       := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test deps vet lint unit nocgo fuzz fuzz-short chromium-deps test-browser screenshot pcaps golden bench clean
+.PHONY: all build run test deps vet lint unit nocgo fuzz fuzz-short stress chromium-deps test-browser screenshot pcaps golden bench clean
 
 all: build
 
@@ -33,7 +33,7 @@ run: build
 		echo; \
 	done
 
-test: deps vet lint unit nocgo fuzz-short test-browser
+test: deps vet lint unit nocgo fuzz-short stress test-browser
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
@@ -76,6 +76,13 @@ bench: build
 	@command -v tcpdump >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tcpdump >/dev/null; }
 	$(GO) test -run '^$$' -bench . -benchmem ./decode ./detectors ./source ./engine
 	$(GO) run ./internal/bench -dir $(BENCH_DIR) -runs $(BENCH_RUNS) -wiretale $(BIN)
+
+# Bounded state: 10 million frames of hostile traffic (new MACs, VLANs,
+# VRIDs, routers and DHCP clients on every frame) through a real wiretale
+# process; peak RSS must stay under 200 MB and every detector must report
+# its evictions. (The live flood test runs with the unit tests, as root.)
+stress:
+	$(GO) test -count=1 ./cmd/wiretale -run TestStressBoundedState -stress 10000000 -v
 
 # Every fuzz target (decoders, capture readers, the whole pipeline) for
 # FUZZTIME each; crashers are kept under testdata/fuzz as regression cases.

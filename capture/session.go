@@ -80,6 +80,10 @@ type Result struct {
 	Stopped string
 }
 
+// drainFor bounds how long a stopped session keeps reading what the
+// kernel had already captured.
+const drainFor = time.Second
+
 // Run captures until a stop condition and returns the final report, built
 // exactly as analyze builds one (engine.Analyzer.Report).
 func (s *Session) Run(ctx context.Context) Result {
@@ -98,13 +102,24 @@ func (s *Session) Run(ctx context.Context) Result {
 	}
 	nextTick := start.Add(tick)
 	var p source.Packet
+	// On SIGINT/SIGTERM the packets the kernel already holds are still
+	// analysed (like tcpdump, which counts them as received): reading goes
+	// on until the buffer is empty (a read times out) or for at most
+	// drainFor, so a stop is prompt even on a busy link.
+	var drainUntil time.Time
 loop:
 	for {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && drainUntil.IsZero() {
 			s.stopped = "interrupted"
+			drainUntil = clock().Add(drainFor)
+		}
+		if !drainUntil.IsZero() && !clock().Before(drainUntil) {
 			break
 		}
 		err := s.Reader.Next(&p)
+		if !drainUntil.IsZero() && err != nil {
+			break // drained (a timeout), or the capture ended
+		}
 		var now time.Time
 		switch {
 		case err == nil:

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -126,6 +127,10 @@ func (a *Analyzer) Report(version string, inputs []Input) *report.Report {
 		}
 		r.Detectors = append(r.Detectors, run)
 		r.Findings = append(r.Findings, d.Findings()...)
+	}
+	r.Findings, r.FindingsOmitted = capFindings(r.Findings)
+	for code, n := range r.FindingsOmitted {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %d more findings not listed; the report lists the %d most severe, then earliest, of each code", code, n, MaxFindingsPerCode))
 	}
 	r.Codes = map[string]report.CodeInfo{}
 	for _, f := range r.Findings {
@@ -265,4 +270,46 @@ func packetsPhrase(n int64) string {
 		return "1 packet"
 	}
 	return fmt.Sprintf("%d packets", n)
+}
+
+// MaxFindingsPerCode bounds how many findings of one code a report lists.
+// Only hostile or pathological traffic (a flood from random MACs) comes
+// near it, and a report of thousands of findings helps nobody read it; the
+// rest are counted in Report.FindingsOmitted.
+const MaxFindingsPerCode = 500
+
+// capFindings keeps the MaxFindingsPerCode most severe, then earliest,
+// findings of each code.
+func capFindings(fs []report.Finding) ([]report.Finding, map[string]int) {
+	perCode := map[string]int{}
+	for _, f := range fs {
+		perCode[f.Code]++
+	}
+	over := false
+	for _, n := range perCode {
+		if n > MaxFindingsPerCode {
+			over = true
+		}
+	}
+	if !over {
+		return fs, nil
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Severity != fs[j].Severity {
+			return fs[i].Severity > fs[j].Severity
+		}
+		return fs[i].First.Before(fs[j].First.Time)
+	})
+	kept := fs[:0]
+	listed := map[string]int{}
+	omitted := map[string]int{}
+	for _, f := range fs {
+		if listed[f.Code] >= MaxFindingsPerCode {
+			omitted[f.Code]++
+			continue
+		}
+		listed[f.Code]++
+		kept = append(kept, f)
+	}
+	return kept, omitted
 }

@@ -118,6 +118,9 @@ type Report struct {
 	// Codes explains every code that has a finding: what it means and what
 	// to check next, for the reader who did not run the capture.
 	Codes map[string]CodeInfo `json:"codes"`
+	// FindingsOmitted counts, per code, findings left out of the list
+	// because a code had more than the engine's limit (hostile traffic).
+	FindingsOmitted map[string]int `json:"findings_omitted,omitempty"`
 	// Evidence names the pcapng of the frames behind the findings, when
 	// one was written (--evidence).
 	Evidence *Evidence `json:"evidence,omitempty"`
