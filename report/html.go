@@ -28,6 +28,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 		"join":     strings.Join,
 		"plural":   plural64,
 		"bytes":    humanBytes,
+		"kernel":   kernelCounters,
 	}).Parse(htmlTemplate)
 	if err != nil {
 		return fmt.Errorf("html template: %w", err)

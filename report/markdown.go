@@ -27,6 +27,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	for _, s := range r.Sources {
 		fmt.Fprintf(ew, "- **Source** %s: %s, %s, %s, %s\n", mdCode(s.Name), mdText(s.Format),
 			mdText(strings.Join(s.LinkTypes, "+")), plural64(s.Packets, "packet", "packets"), humanBytes(s.Bytes))
+		if k := kernelCounters(s); k != "" {
+			fmt.Fprintf(ew, "  - %s\n", mdText(k))
+		}
 		if s.Error != nil {
 			fmt.Fprintf(ew, "  - **Incomplete:** %s\n", mdText(*s.Error))
 		}

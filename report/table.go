@@ -32,6 +32,9 @@ func WriteTable(w io.Writer, r *Report) error {
 	for _, s := range r.Sources {
 		fmt.Fprintf(ew, "source %s: %s, %s, %s, %s\n", s.Name, s.Format, strings.Join(s.LinkTypes, "+"),
 			plural64(s.Packets, "packet", "packets"), humanBytes(s.Bytes))
+		if k := kernelCounters(s); k != "" {
+			fmt.Fprintf(ew, "  %s\n", k)
+		}
 		if s.Error != nil {
 			fmt.Fprintf(ew, "  INCOMPLETE: %s\n", *s.Error)
 		}
@@ -218,4 +221,20 @@ func writeIndented(w io.Writer, text string) {
 		}
 		fmt.Fprintf(w, "%s%s\n", indent, line)
 	}
+}
+
+// kernelCounters describes a live source's pcap statistics, or "" for a
+// file.
+func kernelCounters(s Source) string {
+	if s.Received == nil {
+		return ""
+	}
+	out := fmt.Sprintf("kernel: %d received", *s.Received)
+	if s.Dropped != nil {
+		out += fmt.Sprintf(", %d dropped", *s.Dropped)
+	}
+	if s.IfDropped != nil {
+		out += fmt.Sprintf(", %d dropped by the interface", *s.IfDropped)
+	}
+	return out
 }
