@@ -731,10 +731,26 @@ func (d *dhcp) convFinding(c *dhcpClient, cv *dhcpConv, v dhcpVerdict) report.Fi
 		Last:          report.Time{Time: last},
 		Count:         cv.msgs,
 		Frames:        cv.frames.list(),
+		Evidence:      convEvidence(cv, steps),
 		Details:       d.convDetails(c, cv, v, silence),
 		Events:        evs,
 		EventsOmitted: omitted,
 	}
+}
+
+// convEvidence lists the frames that prove a conversation: the client's
+// last frame before it (where its traffic stopped) and every step kept.
+func convEvidence(cv *dhcpConv, steps []dhcpStep) []int64 {
+	var out []int64
+	if tb := cv.trafficBefore; tb.valid() && int(tb.src) == cv.src {
+		out = append(out, tb.frame)
+	}
+	for _, st := range steps {
+		if st.Frame > 0 {
+			out = append(out, st.Frame)
+		}
+	}
+	return out
 }
 
 // conclusion words what the conversation came to, and when that was

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/wiretale/wiretale/decode"
@@ -53,14 +54,25 @@ func wanted(rep *report.Report, sources int) []map[int64][]string {
 	for i := range want {
 		want[i] = map[int64][]string{}
 	}
+	eventFrames := map[string][]int64{}
+	for _, e := range rep.Timeline {
+		if e.Frame > 0 {
+			eventFrames[e.Finding] = append(eventFrames[e.Finding], e.Frame)
+		}
+	}
 	for _, f := range rep.Findings {
 		if f.SourceIndex < 0 || f.SourceIndex >= sources {
 			continue
 		}
+		// What the detector names as evidence (or its example frames), then
+		// the frames its timeline events are about, without repeats.
 		frames := f.Evidence
 		if len(frames) == 0 {
 			frames = f.Frames
 		}
+		frames = append(append([]int64(nil), frames...), eventFrames[f.ID]...)
+		slices.Sort(frames)
+		frames = slices.Compact(frames)
 		if len(frames) > MaxFramesPerFinding {
 			frames = frames[:MaxFramesPerFinding]
 		}
