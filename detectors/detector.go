@@ -30,6 +30,16 @@ type Detector interface {
 	Findings() []report.Finding
 }
 
+// SourceEnder is implemented by detectors whose findings depend on time
+// passing (a silent VRRP master, an unanswered DHCP request). When several
+// captures are merged, one may end long before the others; the engine
+// calls EndSource with that source's last timestamp, and the detector
+// judges the source's silences no later than that, so the end of a
+// capture is never mistaken for a silence on the wire.
+type SourceEnder interface {
+	EndSource(src int, last time.Time)
+}
+
 // Evicter is implemented by detectors that bound their state and may drop
 // some of it; the count appears in the report.
 type Evicter interface {

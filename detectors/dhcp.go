@@ -386,6 +386,7 @@ type dhcp struct {
 	frozen    []report.Finding // findings of closed conversations and forgotten clients
 	now       time.Time
 	lastSweep time.Time
+	ended     map[int]time.Time // sources that ended, and their last packet
 	evicted   int64
 }
 
@@ -698,12 +699,31 @@ func (d *dhcp) Advance(now time.Time) {
 	}
 }
 
+// EndSource implements SourceEnder: clients of a capture that ended are
+// judged as of its last packet, so a request just before the end of a
+// shorter capture is not taken for one nobody answered.
+func (d *dhcp) EndSource(src int, last time.Time) {
+	if d.ended == nil {
+		d.ended = map[int]time.Time{}
+	}
+	d.ended[src] = last
+}
+
+// nowFor is the time a source's clients are judged at.
+func (d *dhcp) nowFor(src int) time.Time {
+	if e, ok := d.ended[src]; ok && e.Before(d.now) {
+		return e
+	}
+	return d.now
+}
+
 func (d *dhcp) sweep() {
 	d.lastSweep = d.now
 	kept := d.clients[:0]
 	for _, c := range d.clients {
-		if cv := c.conv; cv != nil && d.now.Sub(cv.last) > dhcpMaxGap {
-			d.closeConv(c, d.now, decode.DHCPStateUnknown)
+		now := d.nowFor(c.src)
+		if cv := c.conv; cv != nil && now.Sub(cv.last) > dhcpMaxGap {
+			d.closeConv(c, now, decode.DHCPStateUnknown)
 		}
 		if c.conv == nil && d.forgettable(c) {
 			d.forget(c)
@@ -719,14 +739,15 @@ func (d *dhcp) sweep() {
 // idle for dhcpClientIdle and its lease (if any) has expired and been
 // judged, or it has not been seen for dhcpClientMaxKeep.
 func (d *dhcp) forgettable(c *dhcpClient) bool {
-	idle := d.now.Sub(c.lastSeen())
+	now := d.nowFor(c.src)
+	idle := now.Sub(c.lastSeen())
 	if idle >= dhcpClientMaxKeep {
 		return true
 	}
 	if idle < dhcpClientIdle {
 		return false
 	}
-	if l := c.lease; l.finite() && !c.released && !d.now.After(l.expiry().Add(d.timeout)) {
+	if l := c.lease; l.finite() && !c.released && !now.After(l.expiry().Add(d.timeout)) {
 		return false
 	}
 	return true
@@ -734,7 +755,7 @@ func (d *dhcp) forgettable(c *dhcpClient) bool {
 
 // forget drops a client, freezing its silent-expiry finding if it has one.
 func (d *dhcp) forget(c *dhcpClient) {
-	if f, ok := d.silentExpiry(c, d.now); ok {
+	if f, ok := d.silentExpiry(c, d.nowFor(c.src)); ok {
 		d.freeze(f)
 	}
 	if d.byHW[c.hw] == c {
@@ -769,12 +790,13 @@ func (d *dhcp) Findings() []report.Finding {
 		out = append(out, copyFinding(f))
 	}
 	for _, c := range d.clients {
+		now := d.nowFor(c.src)
 		if cv := c.conv; cv != nil {
-			if v := d.judge(c, cv, d.now); v.code != "" {
+			if v := d.judge(c, cv, now); v.code != "" {
 				out = append(out, d.convFinding(c, cv, v))
 			}
 		}
-		if f, ok := d.silentExpiry(c, d.now); ok {
+		if f, ok := d.silentExpiry(c, now); ok {
 			out = append(out, f)
 		}
 	}

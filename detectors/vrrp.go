@@ -393,7 +393,8 @@ type vrrp struct {
 	evicted   int64
 	now       time.Time
 	lastSweep time.Time
-	adv       decode.VRRP // scratch, reused for every advertisement
+	ended     map[int]time.Time // sources that ended, and their last packet
+	adv       decode.VRRP       // scratch, reused for every advertisement
 }
 
 func newVRRP(cfg Config) *vrrp {
@@ -940,6 +941,24 @@ func authName(t uint8) string {
 
 // Advance runs the time-based checks: silent masters, resignations nobody
 // took over, age-out.
+// EndSource implements SourceEnder: the source's segments are judged as
+// of its last packet from now on.
+func (d *vrrp) EndSource(src int, last time.Time) {
+	if d.ended == nil {
+		d.ended = map[int]time.Time{}
+	}
+	d.ended[src] = last
+}
+
+// nowFor is the time a source's state is judged at: the detector's clock,
+// or the source's last packet when it ended earlier.
+func (d *vrrp) nowFor(src int, now time.Time) time.Time {
+	if e, ok := d.ended[src]; ok && e.Before(now) {
+		return e
+	}
+	return now
+}
+
 func (d *vrrp) Advance(now time.Time) {
 	if now.After(d.now) {
 		d.now = now
@@ -955,18 +974,19 @@ func (d *vrrp) sweep(now time.Time) {
 	d.lastSweep = now
 	dropSegs := false
 	for _, s := range d.order {
+		snow := d.nowFor(s.key.src, now)
 		for _, r := range s.routers {
 			if !r.eligible || r.prio == 0 || r.last.IsZero() || r.openGap {
 				continue
 			}
-			silence := now.Sub(r.last)
+			silence := snow.Sub(r.last)
 			if mdi := d.masterDown(s, r); silence > mdi && silence > d.threshold(r) {
 				r.openGap = true
 				r.gap.hit(r.last, r.lastFrame)
 				r.reachedMDI++
 			}
 		}
-		if p := s.resigned; p != nil && !p.zeroNoTake && s.master == nil && now.Sub(s.resignAt) > d.masterDown(s, p) {
+		if p := s.resigned; p != nil && !p.zeroNoTake && s.master == nil && snow.Sub(s.resignAt) > d.masterDown(s, p) {
 			p.zeroNoTake = true
 			d.noTakeover(p, d.masterDown(s, p))
 		}
@@ -978,9 +998,9 @@ func (d *vrrp) sweep(now time.Time) {
 			case !idle:
 			case r.hasFindings():
 				if r.openGap { // the master never came back: close its gap
-					r.maxGap = max(r.maxGap, now.Sub(r.last))
-					r.gap.log.addSpan(r.last, now.Sub(r.last), report.Critical, r.lastFrame, "master %s stopped advertising and was not heard again for %s%s",
-						r.addr, secs(now.Sub(r.last)), tookOverText(r))
+					r.maxGap = max(r.maxGap, snow.Sub(r.last))
+					r.gap.log.addSpan(r.last, snow.Sub(r.last), report.Critical, r.lastFrame, "master %s stopped advertising and was not heard again for %s%s",
+						r.addr, secs(snow.Sub(r.last)), tookOverText(r))
 					r.openGap, r.eligible, r.running = false, false, false
 				}
 			default:
@@ -1158,7 +1178,7 @@ func (d *vrrp) details(s *vrrpSegment, router *vrrpRouter) map[string]any {
 	}
 	gap := r.maxGap
 	if r.openGap {
-		gap = max(gap, d.now.Sub(r.last))
+		gap = max(gap, d.nowFor(s.key.src, d.now).Sub(r.last))
 	}
 	if gap > 0 {
 		m["max_gap_s"] = seconds(gap)
@@ -1308,8 +1328,9 @@ func (d *vrrp) gapFinding(s *vrrpSegment, r *vrrpRouter, subject string) report.
 	}
 	mdi := d.masterDown(s, r)
 	gap := r.maxGap
+	now := d.nowFor(k.src, d.now)
 	if r.openGap {
-		gap = max(gap, d.now.Sub(r.last))
+		gap = max(gap, now.Sub(r.last))
 	}
 	summary := fmt.Sprintf("master %s of VRID %d (%s) had %d silences over %g × its %s interval, the longest %s",
 		r.addr, k.vrid, k.where(), r.gap.count, d.gapFactor, secs(r.interval), secs(gap))
@@ -1330,13 +1351,13 @@ func (d *vrrp) gapFinding(s *vrrpSegment, r *vrrpRouter, subject string) report.
 	if r.openGap {
 		f.Events = append(f.Events, report.Event{
 			Time:     report.Time{Time: r.last},
-			Duration: d.now.Sub(r.last).Seconds(),
+			Duration: now.Sub(r.last).Seconds(),
 			Severity: report.Critical,
 			Frame:    r.lastFrame,
 			Text: fmt.Sprintf("master %s silent for %s so far, past the %s master-down interval (no advertisement since; still silent at %s)%s",
-				r.addr, secs(d.now.Sub(r.last)), secs(mdi), d.now.UTC().Format("15:04:05.000"), tookOverText(r)),
+				r.addr, secs(now.Sub(r.last)), secs(mdi), now.UTC().Format("15:04:05.000"), tookOverText(r)),
 		})
-		f.Last = report.Time{Time: d.now}
+		f.Last = report.Time{Time: now}
 	}
 	return f
 }

@@ -71,6 +71,17 @@ func (a *Analyzer) Advance(now time.Time) {
 	}
 }
 
+// EndSource tells the detectors that judge silences that source src has
+// ended at last, so that the time the other sources go on is not counted
+// as silence in it.
+func (a *Analyzer) EndSource(src int, last time.Time) {
+	for _, d := range a.dets {
+		if e, ok := d.(detectors.SourceEnder); ok {
+			e.EndSource(src, last)
+		}
+	}
+}
+
 // Packets returns how many packets were seen.
 func (a *Analyzer) Packets() int64 { return a.packets }
 
@@ -209,6 +220,7 @@ func blindness(infos []detectors.Info, lts []decode.LinkType) []report.Blind {
 func Run(srcs []*source.Source, dets []detectors.Detector, infos []detectors.Info, version string) *report.Report {
 	a := NewAnalyzer(dets, infos)
 	m := source.NewMerger(srcs)
+	m.OnEnd = func(i int) { a.EndSource(i, srcs[i].Last) }
 	for {
 		p, idx, err := m.Next()
 		if err != nil {

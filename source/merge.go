@@ -15,6 +15,10 @@ type Merger struct {
 	last int // source whose packet was handed out last; refilled on the next call
 	// Failed counts sources that ended with an error.
 	Failed int
+	// OnEnd, when set, is called as each source ends (cleanly or not),
+	// before the next packet of any other source is handed out.
+	OnEnd   func(src int)
+	started bool
 }
 
 type mergeItem struct {
@@ -40,22 +44,34 @@ func (h *mergeHeap) Pop() any {
 	return it
 }
 
-// NewMerger starts a merge over srcs, reading the first packet of each.
+// NewMerger prepares a merge over srcs; the first call to Next reads the
+// first packet of each.
 func NewMerger(srcs []*Source) *Merger {
-	m := &Merger{srcs: srcs, last: -1, h: make(mergeHeap, 0, len(srcs))}
-	for i := range srcs {
+	return &Merger{srcs: srcs, last: -1, h: make(mergeHeap, 0, len(srcs))}
+}
+
+func (m *Merger) start() {
+	m.started = true
+	for i := range m.srcs {
 		m.fill(i)
 	}
 	heap.Init(&m.h)
-	return m
+}
+
+// ended accounts for source i having ended with err.
+func (m *Merger) ended(i int, err error) {
+	if err != io.EOF {
+		m.Failed++
+	}
+	if m.OnEnd != nil {
+		m.OnEnd(i)
+	}
 }
 
 func (m *Merger) fill(i int) bool {
 	var p Packet
 	if err := m.srcs[i].Next(&p); err != nil {
-		if err != io.EOF {
-			m.Failed++
-		}
+		m.ended(i, err)
 		return false
 	}
 	m.h = append(m.h, mergeItem{pkt: p, src: i})
@@ -66,6 +82,9 @@ func (m *Merger) fill(i int) bool {
 // io.EOF when every source has ended. The packet's data stays valid until
 // the following call.
 func (m *Merger) Next() (*Packet, int, error) {
+	if !m.started {
+		m.start()
+	}
 	if len(m.srcs) == 1 {
 		return m.nextSingle()
 	}
@@ -74,9 +93,7 @@ func (m *Merger) Next() (*Packet, int, error) {
 		// into the heap's top slot (it is still there) and restore order.
 		var p Packet
 		if err := m.srcs[m.last].Next(&p); err != nil {
-			if err != io.EOF {
-				m.Failed++
-			}
+			m.ended(m.last, err)
 			heap.Pop(&m.h)
 		} else {
 			m.h[0].pkt = p
@@ -99,9 +116,7 @@ func (m *Merger) nextSingle() (*Packet, int, error) {
 	}
 	if m.last >= 0 {
 		if err := m.srcs[0].Next(&m.h[0].pkt); err != nil {
-			if err != io.EOF {
-				m.Failed++
-			}
+			m.ended(0, err)
 			m.h = m.h[:0]
 			return nil, -1, io.EOF
 		}

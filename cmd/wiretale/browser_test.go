@@ -59,7 +59,7 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Fatal("hostile file name reached the page unescaped")
 	}
 
-	run := func(extra ...string) (string, string) {
+	run := func(page string, extra ...string) (string, string) {
 		profile := t.TempDir()
 		cmdArgs := append(append([]string{"--user-data-dir=" + profile}, chromiumFlags...), extra...)
 		cmdArgs = append(cmdArgs, "file://"+page)
@@ -83,7 +83,7 @@ func TestHTMLInChromium(t *testing.T) {
 		return stdout.String(), stderr.String()
 	}
 
-	dom, logs := run("--dump-dom")
+	dom, logs := run(page, "--dump-dom")
 	for _, line := range strings.Split(logs, "\n") {
 		if strings.Contains(line, ":CONSOLE") {
 			t.Errorf("console message: %s", line)
@@ -102,7 +102,18 @@ func TestHTMLInChromium(t *testing.T) {
 	} else if !filepath.IsAbs(shot) {
 		shot = filepath.Join("..", "..", shot)
 	}
-	run("--window-size=1200,1600", "--hide-scrollbars", "--screenshot="+shot)
+	// The picture README shows: the four stories, one page.
+	stories := filepath.Join(t.TempDir(), "stories.html")
+	storyArgs := []string{"analyze", "-f", "html", "-o", stories}
+	for _, name := range []string{"double-vlan.pcap", "instance-bpdu.pcap", "dhcp-the-issue.pcap", "vrrp-flap.pcap"} {
+		storyArgs = append(storyArgs, filepath.Join("..", "..", "pcaps", name))
+	}
+	if _, stderr, code := runCLI(t, nil, storyArgs...); code != exitOK {
+		t.Fatalf("analyze the stories: exit %d: %s", code, stderr)
+	}
+	if _, logs := run(stories, "--window-size=1200,1500", "--hide-scrollbars", "--screenshot="+shot); strings.Contains(logs, ":CONSOLE") {
+		t.Errorf("console messages on the stories page:\n%s", logs)
+	}
 	st, err := os.Stat(shot)
 	if err != nil || st.Size() < 10000 {
 		t.Fatalf("screenshot %s: %v (%d bytes)", shot, err, st.Size())

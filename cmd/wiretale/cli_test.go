@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"compress/gzip"
 	"encoding/json"
 	"os"
@@ -243,6 +244,45 @@ func TestHostileStringsStayInert(t *testing.T) {
 		}
 		if strings.ContainsAny(out, "\x1b\u202e") {
 			t.Errorf("%s output carries control characters", format)
+		}
+	}
+}
+
+// TestMergedCaptureEndIsNotSilence: when one capture ends minutes before
+// another, its VRRP masters and DHCP clients are judged as of its own end,
+// so merging changes none of its findings.
+func TestMergedCaptureEndIsNotSilence(t *testing.T) {
+	vrrp := writeTemp(t, "vrrp-flap.pcap", readSample(t, "vrrp-flap.pcap"))           // ends 01:42:29
+	dhcp := writeTemp(t, "dhcp-the-issue.pcap", readSample(t, "dhcp-the-issue.pcap")) // ends 01:44:34
+	summary := func(r report.Report) map[string]string {
+		out := map[string]string{}
+		for _, f := range r.Findings {
+			out[f.Code+" "+f.Subject] = fmt.Sprintf("%s count %d %s→%s %v", f.Severity, f.Count,
+				f.First.Format(report.TimeLayout), f.Last.Format(report.TimeLayout), f.Details["max_gap_s"])
+		}
+		return out
+	}
+	solo := map[string]string{}
+	for _, in := range []string{vrrp, dhcp} {
+		out, _, code := runCLI(t, nil, "analyze", "-f", "json", in)
+		if code != exitOK {
+			t.Fatal(code)
+		}
+		for k, v := range summary(parseReport(t, out)) {
+			solo[k] = v
+		}
+	}
+	out, _, code := runCLI(t, nil, "analyze", "-f", "json", vrrp, dhcp)
+	if code != exitOK {
+		t.Fatal(code)
+	}
+	merged := summary(parseReport(t, out))
+	if len(merged) != len(solo) {
+		t.Errorf("merged: %d findings, alone: %d\nmerged %v\nalone %v", len(merged), len(solo), merged, solo)
+	}
+	for k, v := range solo {
+		if merged[k] != v {
+			t.Errorf("%s: merged %q, alone %q", k, merged[k], v)
 		}
 	}
 }
