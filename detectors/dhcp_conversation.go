@@ -821,7 +821,8 @@ func (d *dhcp) conclusion(c *dhcpClient, cv *dhcpConv, v dhcpVerdict) (string, t
 	return "", time.Time{}
 }
 
-// dhcpSummaryMax keeps summaries within what report.Clean leaves whole.
+// dhcpSummaryMax keeps a summary short enough to read as one ticket line
+// (report.Clean would only cut it at 1024 characters).
 const dhcpSummaryMax = 250
 
 // fitSummary joins the summary's sentences, leaving out later ones that

@@ -114,8 +114,8 @@ func (d *doubleVLAN) Observe(f *decode.Frame) {
 		d.groups[k] = g
 		d.order = append(d.order, k)
 		g.log.add(f.Time, d.severity(k, g), f.Number,
-			"first frame from %s with %d VLAN tags: VLAN %d inside VLAN %d, %d bytes%s",
-			f.Src, f.NumTags, k.inner, k.outer, f.WireLen, describeInner(f))
+			"first frame from %s with %d VLAN tags: %s inside %s, %d bytes%s",
+			f.Src, f.NumTags, vlanName(k.inner), vlanName(k.outer), f.WireLen, describeInner(f))
 	}
 	g.count++
 	g.last = f.Time
@@ -138,6 +138,15 @@ func (d *doubleVLAN) Observe(f *decode.Frame) {
 				d.limit, f.WireLen, d.mtu)
 		}
 	}
+}
+
+// vlanName names a tag's VID for a reader: VID 0 is not a VLAN but an
+// 802.1p priority tag (IEEE 802.1Q-2018 §9.6), which some hosts stack too.
+func vlanName(vid uint16) string {
+	if vid == 0 {
+		return "a priority tag (VID 0)"
+	}
+	return fmt.Sprintf("VLAN %d", vid)
 }
 
 // describeInner names what the double-tagged frame carries, for the event.
@@ -167,8 +176,8 @@ func (d *doubleVLAN) Findings() []report.Finding {
 	for _, k := range d.order {
 		g := d.groups[k]
 		sev := d.severity(k, g)
-		summary := fmt.Sprintf("%s sent %s with VLAN %d stacked inside VLAN %d",
-			k.mac, plural(g.count, "frame", "frames"), k.inner, k.outer)
+		summary := fmt.Sprintf("%s sent %s with %s stacked inside %s",
+			k.mac, plural(g.count, "frame", "frames"), vlanName(k.inner), vlanName(k.outer))
 		switch {
 		case sev == report.Info:
 			summary += fmt.Sprintf("; outer VLAN %d is an allowed provider tag (QinQ)", k.outer)

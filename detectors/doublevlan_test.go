@@ -1,6 +1,7 @@
 package detectors
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/wiretale/wiretale/decode"
@@ -78,6 +79,16 @@ func TestDoubleVLANGroups(t *testing.T) {
 	}
 	if f := got["double-vlan.stacked fa:16:3e:00:00:02 vlan 20/100"]; f.Count != 2 || f.Details["max_tags"] != 3 {
 		t.Errorf("three-tag frame: count %d max_tags %v", f.Count, f.Details["max_tags"])
+	}
+}
+
+// TestDoubleVLANPriorityTags: two stacked priority tags (VID 0) still
+// count as a stack, and are named as priority tags, not "VLAN 0".
+func TestDoubleVLANPriorityTags(t *testing.T) {
+	got := feed(t, runOnly("double-vlan", Config{}), decode.LinkEthernet,
+		ipFrame(instMAC, []craft.Tag{{VID: 0, PCP: 5}, {VID: 0, PCP: 5}}, 100, false))
+	if len(got) != 1 || !strings.Contains(got[0].Summary, "a priority tag (VID 0) stacked inside a priority tag (VID 0)") {
+		t.Fatalf("got %+v", got)
 	}
 }
 

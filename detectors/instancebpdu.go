@@ -778,7 +778,7 @@ func (d *instanceBPDU) instanceFinding(k bpduSenderKey, g *instanceGroup) report
 	if g.claimsRoot {
 		claim = " claiming root " + g.claimedRoot.String()
 	}
-	// Kept under report.Clean's 256-character cut.
+	// Kept under 250 characters: a summary is read as one ticket line.
 	summary := fmt.Sprintf("instance %s sent %s (%s)%s%s: a switch port with BPDU guard err-disables on the first one, "+
 		"cutting off the compute node and every instance on it",
 		k.mac, plural(g.count, "BPDU", "BPDUs"), strings.Join(names, ", "), where, claim)
@@ -832,7 +832,7 @@ func (d *instanceBPDU) tcFinding(k bpduSenderKey, s *tcSender) report.Finding {
 	if int64(s.maxInWindow) < s.episodes {
 		n += fmt.Sprintf(", up to %d", s.maxInWindow)
 	}
-	// Kept under report.Clean's 256-character cut.
+	// Kept under 250 characters: a summary is read as one ticket line.
 	summary := fmt.Sprintf("%s announced %s within %s: each one flushes learned MAC addresses and traffic floods "+
 		"until they are relearned; look for a flapping port or a non-edge host port",
 		s.who(k.mac), n, humanDuration(d.window))

@@ -175,7 +175,7 @@ func dropWarning(rs report.Source) string {
 	if rs.IfDropped != nil && *rs.IfDropped > 0 {
 		// libpcap reads this from the interface's rx_dropped counter,
 		// which also counts frames discarded on purpose (on a bond's
-		// backup member, say); kept short: Clean cuts at 256 characters.
+		// backup member, say).
 		lost = append(lost, fmt.Sprintf("the interface counted %d receive drops (rx_dropped)", *rs.IfDropped))
 	}
 	if len(lost) == 0 {
